@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "error.h"
+#include "swrk.h"
+
+uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int
+is_executable_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int
+swrk_resolve(const char *name, char **ret_path, ckpt_error **err)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *copy = NULL;
+	char buf[PATH_MAX];
+
+	if (!name || !*name)
+		name = "criu";
+	if (strchr(name, '/')) {
+		if (!is_executable_file(name))
+			return ckpt_err_sys(err, errno ? errno : ENOENT, "criu binary `%s`", name);
+		if (!realpath(name, buf))
+			return ckpt_err_sys(err, errno, "criu binary `%s`", name);
+		*ret_path = strdup(buf);
+		return *ret_path ? 0 : -ENOMEM;
+	}
+	copy = strdup(path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	if (!copy)
+		return -ENOMEM;
+	for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		if (snprintf(buf, sizeof(buf), "%s/%s", dir, name) >= (int)sizeof(buf))
+			continue;
+		if (is_executable_file(buf)) {
+			*ret_path = strdup(buf);
+			return *ret_path ? 0 : -ENOMEM;
+		}
+	}
+	return ckpt_err_set(err, ENOENT, "criu binary `%s` not found in PATH (install criu 4.x, see scripts/setup.sh)",
+			    name);
+}
+
+/* After fork, before exec: only async-signal-safe calls. Never returns. */
+static void
+child_exec(const struct swrk *s, const char *criu, int sk, int null_fd, const int *fds, size_t n,
+	   int errpipe)
+{
+	static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+				      "LC_ALL=C", NULL };
+	char fdarg[] = "3";
+	char *const argv[] = { "criu", "swrk", fdarg, NULL };
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int e, base = 64 + (int)n;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	if (s->new_pgrp)
+		setpgid(0, 0);
+	/* Move every source above the targets first, so no dup2 clobbers one. */
+	if ((sk = fcntl(sk, F_DUPFD_CLOEXEC, base)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		int hi = fcntl(fds[i], F_DUPFD_CLOEXEC, base);
+		if (hi < 0)
+			goto fail;
+		if (dup2(hi, SWRK_INHERIT_BASE + (int)i) < 0)
+			goto fail;
+	}
+	if (dup2(sk, SWRK_SOCK_FD) < 0 || dup2(null_fd, 0) < 0 || dup2(s->out_fd, 1) < 0 ||
+	    dup2(s->out_fd, 2) < 0)
+		goto fail;
+	/* dup2 cleared CLOEXEC on the targets; nothing else may reach criu */
+	if (close_range(SWRK_INHERIT_BASE + (unsigned)n, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		goto fail;
+	execve(criu, argv, envp);
+fail:
+	e = errno;
+	(void)!write(errpipe, &e, sizeof(e));
+	_exit(127);
+}
+
+int
+swrk_start(struct swrk *s, const char *criu, const int *fds, size_t n, ckpt_error **err)
+{
+	_cleanup_close_ int null_fd = -1, err_r = -1, err_w = -1, child_sk = -1;
+	int sv[2], pipefd[2], e = 0;
+	ssize_t r;
+
+	s->out_fd = memfd_create("criu-output", MFD_CLOEXEC);
+	if (s->out_fd < 0)
+		return ckpt_err_sys(err, errno, "memfd_create");
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0)
+		return ckpt_err_sys(err, errno, "open `/dev/null`");
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return ckpt_err_sys(err, errno, "pipe2");
+	err_r = pipefd[0];
+	err_w = pipefd[1];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return ckpt_err_sys(err, errno, "socketpair");
+	s->sk = sv[0];
+	child_sk = sv[1];
+
+	s->pid = fork();
+	if (s->pid < 0)
+		return ckpt_err_sys(err, errno, "fork");
+	if (s->pid == 0)
+		child_exec(s, criu, child_sk, null_fd, fds, n, err_w);
+
+	/* Close our copy of criu's end at once, so criu's death reads as EOF. */
+	close(TAKE_FD(child_sk));
+	close(TAKE_FD(err_w));
+	do
+		r = read(err_r, &e, sizeof(e));
+	while (r < 0 && errno == EINTR);
+	if (r == sizeof(e)) {
+		swrk_stop(s, false);
+		return ckpt_err_sys(err, e, "exec `%s swrk`", criu);
+	}
+	return 0;
+}
+
+int
+swrk_stop(struct swrk *s, bool kill_first)
+{
+	int st;
+
+	if (s->sk >= 0) {
+		close(s->sk);
+		s->sk = -1;
+	}
+	if (s->pid <= 0 || s->reaped)
+		return 0;
+	if (kill_first)
+		kill(s->pid, SIGKILL);
+	while (waitpid(s->pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	s->wstatus = st;
+	s->reaped = true;
+	return 0;
+}
+
+char *
+swrk_output(const struct swrk *s, size_t max)
+{
+	struct stat st;
+	size_t len, off = 0;
+	char *buf;
+	ssize_t r;
+
+	if (s->out_fd < 0 || fstat(s->out_fd, &st) < 0 || st.st_size == 0)
+		return NULL;
+	len = (size_t)st.st_size;
+	if (len > max) {
+		off = len - max; /* the end says the most */
+		len = max;
+	}
+	buf = malloc(len + 1);
+	if (!buf)
+		return NULL;
+	r = pread(s->out_fd, buf, len, (off_t)off);
+	if (r <= 0) {
+		free(buf);
+		return NULL;
+	}
+	while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == ' '))
+		r--;
+	buf[r] = '\0';
+	if (r == 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+void
+swrk_cleanup(struct swrk *s)
+{
+	if (s->pid > 0 && !s->reaped)
+		swrk_stop(s, true);
+	if (s->sk >= 0)
+		close(s->sk);
+	if (s->out_fd >= 0)
+		close(s->out_fd);
+	s->sk = s->out_fd = -1;
+}

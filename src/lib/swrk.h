@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef CKPT_SWRK_H
+#define CKPT_SWRK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ckpt.h"
+
+/* criu's end of the socketpair in the child, and its first inherited fd. */
+#define SWRK_SOCK_FD 3
+#define SWRK_INHERIT_BASE 4
+
+/* One running `criu swrk` child and the client end of its socket. */
+struct swrk {
+	pid_t pid;
+	int sk;
+	int out_fd;	      /* memfd holding criu's stdout and stderr */
+	int wstatus;
+	bool reaped;
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC, 0 = none */
+	volatile int *cancel;
+	bool new_pgrp;	      /* put criu in its own process group */
+};
+
+#define SWRK_INIT                                                                                  \
+	{                                                                                          \
+		.pid = -1, .sk = -1, .out_fd = -1                                                  \
+	}
+
+/* Resolves a criu binary name (looked up in PATH) to an absolute path. */
+int swrk_resolve(const char *name, char **ret_path, ckpt_error **err);
+/* Forks and execs `criu swrk 3`; fds[] are passed as criu's fds 4, 5, ... */
+int swrk_start(struct swrk *s, const char *criu, const int *fds, size_t n_fds, ckpt_error **err);
+/* Closes the socket and reaps criu; with kill_first, SIGKILLs it first. */
+int swrk_stop(struct swrk *s, bool kill_first);
+/* What criu printed on stdout/stderr (trimmed, at most max bytes), or NULL. */
+char *swrk_output(const struct swrk *s, size_t max);
+/* Stops the child if still running and releases everything. */
+void swrk_cleanup(struct swrk *s);
+/* Monotonic clock in ns. */
+uint64_t now_ns(void);
+
+#endif
