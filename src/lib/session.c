@@ -180,7 +180,7 @@ session_request(struct session *ss, CriuReq *req, const char *what, CriuResp **r
 		*ret = resp;
 		return 0;
 	}
-	swrk_stop(&ss->swrk, false);
+	swrk_stop(&ss->swrk, SWRK_ABORT_GRACE_MS); /* criu exits after its answer */
 	excerpt = ckpt_log_excerpt(ss->log_path, 8);
 	output = swrk_output(&ss->swrk, 4096);
 	reason = failure_reason(resp, excerpt, output);
@@ -205,7 +205,9 @@ session_finish(struct session *ss, ckpt_error **err)
 {
 	bool was_reaped = ss->swrk.reaped;
 
-	swrk_stop(&ss->swrk, false);
+	/* After a failure (a timeout, a cancel, a broken peer) criu may be stuck
+	 * or never exit: it gets a bounded grace to abort by itself. */
+	swrk_stop(&ss->swrk, err && *err ? SWRK_ABORT_GRACE_MS : -1);
 	if (!err || !*err || !ss->swrk.reaped)
 		return;
 	ckpt_err_set_status(err, ss->swrk.wstatus);

@@ -139,32 +139,51 @@ swrk_start(struct swrk *s, const char *criu, const int *fds, size_t n, ckpt_erro
 		r = read(err_r, &e, sizeof(e));
 	while (r < 0 && errno == EINTR);
 	if (r == sizeof(e)) {
-		swrk_stop(s, false);
+		swrk_stop(s, -1);
 		return ckpt_err_sys(err, e, "exec `%s swrk`", criu);
 	}
 	return 0;
 }
 
-int
-swrk_stop(struct swrk *s, bool kill_first)
+static int
+reap(struct swrk *s, int flags)
 {
 	int st;
+	pid_t r;
+
+	do
+		r = waitpid(s->pid, &st, flags);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return 0;
+	s->wstatus = st;
+	s->reaped = true;
+	return 1;
+}
+
+int
+swrk_stop(struct swrk *s, int grace_ms)
+{
+	uint64_t until;
+	int r;
 
 	if (s->sk >= 0) {
-		close(s->sk);
+		close(s->sk); /* criu reads EOF: a refusal at its next notify */
 		s->sk = -1;
 	}
 	if (s->pid <= 0 || s->reaped)
 		return 0;
-	if (kill_first)
-		kill(s->pid, SIGKILL);
-	while (waitpid(s->pid, &st, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	s->wstatus = st;
-	s->reaped = true;
-	return 0;
+	if (grace_ms < 0)
+		return reap(s, 0) < 0 ? -errno : 0;
+	until = now_ns() + (uint64_t)grace_ms * 1000000ull;
+	while ((r = reap(s, WNOHANG)) == 0 && now_ns() < until)
+		usleep(5000);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	kill(s->pid, SIGKILL);
+	return reap(s, 0) < 0 ? -errno : 0;
 }
 
 char *
@@ -204,7 +223,7 @@ void
 swrk_cleanup(struct swrk *s)
 {
 	if (s->pid > 0 && !s->reaped)
-		swrk_stop(s, true);
+		swrk_stop(s, 0);
 	if (s->sk >= 0)
 		close(s->sk);
 	if (s->out_fd >= 0)

@@ -32,8 +32,14 @@ struct swrk {
 int swrk_resolve(const char *name, char **ret_path, ckpt_error **err);
 /* Forks and execs `criu swrk 3`; fds[] are passed as criu's fds 4, 5, ... */
 int swrk_start(struct swrk *s, const char *criu, const int *fds, size_t n_fds, ckpt_error **err);
-/* Closes the socket and reaps criu; with kill_first, SIGKILLs it first. */
-int swrk_stop(struct swrk *s, bool kill_first);
+/*
+ * Closes the socket and reaps criu. criu takes the closed socket as a refusal
+ * at its next notification and resumes the tasks; grace_ms bounds how long it
+ * may take before it is SIGKILLed (-1: wait for it, 0: kill at once).
+ */
+int swrk_stop(struct swrk *s, int grace_ms);
+/* How long a cancelled or timed-out criu gets to abort by itself. */
+#define SWRK_ABORT_GRACE_MS 10000
 /* What criu printed on stdout/stderr (trimmed, at most max bytes), or NULL. */
 char *swrk_output(const struct swrk *s, size_t max);
 /* Stops the child if still running and releases everything. */
