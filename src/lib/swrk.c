@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/param.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -73,7 +74,7 @@ child_exec(const struct swrk *s, const char *criu, int sk, int null_fd, const in
 	char *const argv[] = { "criu", "swrk", fdarg, NULL };
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
-	int e, base = 64 + (int)n;
+	int e, hi = SWRK_INHERIT_BASE + (int)n;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -81,19 +82,26 @@ child_exec(const struct swrk *s, const char *criu, int sk, int null_fd, const in
 		sigaction(sig, &sa, NULL);
 	if (s->new_pgrp)
 		setpgid(0, 0);
-	/* Move every source above the targets first, so no dup2 clobbers one. */
-	if ((sk = fcntl(sk, F_DUPFD_CLOEXEC, base)) < 0)
+	/*
+	 * Any source (socket, /dev/null, output memfd, inherited fds) may sit
+	 * on a target number 0..SWRK_INHERIT_BASE+n-1, and dup2 onto it would
+	 * clobber it. So first copy every source to hi+k, above all sources
+	 * (and the error pipe) and all targets, then dup2 each copy to its target.
+	 */
+	hi = MAX(hi, MAX(MAX(sk, errpipe), MAX(null_fd, s->out_fd)) + 1);
+	for (size_t i = 0; i < n; i++)
+		hi = MAX(hi, fds[i] + 1);
+	if (dup3(sk, hi, O_CLOEXEC) < 0 || dup3(null_fd, hi + 1, O_CLOEXEC) < 0 ||
+	    dup3(s->out_fd, hi + 2, O_CLOEXEC) < 0)
 		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		int hi = fcntl(fds[i], F_DUPFD_CLOEXEC, base);
-		if (hi < 0)
+	for (size_t i = 0; i < n; i++)
+		if (dup3(fds[i], hi + 3 + (int)i, O_CLOEXEC) < 0)
 			goto fail;
-		if (dup2(hi, SWRK_INHERIT_BASE + (int)i) < 0)
-			goto fail;
-	}
-	if (dup2(sk, SWRK_SOCK_FD) < 0 || dup2(null_fd, 0) < 0 || dup2(s->out_fd, 1) < 0 ||
-	    dup2(s->out_fd, 2) < 0)
+	if (dup2(hi, SWRK_SOCK_FD) < 0 || dup2(hi + 1, 0) < 0 || dup2(hi + 2, 1) < 0 || dup2(hi + 2, 2) < 0)
 		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (dup2(hi + 3 + (int)i, SWRK_INHERIT_BASE + (int)i) < 0)
+			goto fail;
 	/* dup2 cleared CLOEXEC on the targets; nothing else may reach criu */
 	if (close_range(SWRK_INHERIT_BASE + (unsigned)n, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		goto fail;
