@@ -225,6 +225,13 @@ CKPT_PUBLIC int ckpt_criu_check(const ckpt_opts *opts, ckpt_error **err);
  */
 CKPT_PUBLIC int ckpt_criu_features(const ckpt_opts *opts, unsigned int requested,
 				   unsigned int *ret_supported, ckpt_error **err);
+/**
+ * Whether this machine lets criu's lazy page server work: it needs a 4 MiB
+ * pipe, which processes without CAP_SYS_RESOURCE only get when
+ * fs.pipe-max-size allows it. Returns 0, or -EOPNOTSUPP with a message that
+ * says what to change. Runs no criu.
+ */
+CKPT_PUBLIC int ckpt_lazy_pages_ready(ckpt_error **err);
 /** Checkpoints the tree rooted at the options' pid into the images dir. */
 CKPT_PUBLIC int ckpt_dump(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
 /**

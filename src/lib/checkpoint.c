@@ -225,6 +225,12 @@ check_pipe_max_size(ckpt_error **err)
 			    v);
 }
 
+CKPT_PUBLIC int
+ckpt_lazy_pages_ready(ckpt_error **err)
+{
+	return check_pipe_max_size(err);
+}
+
 static int
 need_lazy(struct session *ss, ckpt_error **err)
 {

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int
+usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ckpt%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'ckpt %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	return -EINVAL;
+}
+
+int
+parse_int(const char *opt, const char *s, long min, long max, long *ret)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max) {
+		fprintf(stderr, "ckpt: %s: invalid value `%s` (expected an integer from %ld to %ld)\n", opt, s, min,
+			max);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+/* ADDRESS:PORT, with [IPv6]:PORT accepted. */
+int
+parse_page_server(const char *s, char **ret_addr, int *ret_port)
+{
+	const char *colon;
+	char *addr;
+	long port;
+	size_t alen;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':')
+			goto bad;
+		colon = close + 1;
+		addr = strndup(s + 1, (size_t)(close - s - 1));
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon)
+			goto bad;
+		addr = strndup(s, (size_t)(colon - s));
+	}
+	if (!addr)
+		return -ENOMEM;
+	alen = strlen(addr);
+	if (alen == 0 || parse_int("--page-server", colon + 1, 1, 65535, &port) < 0) {
+		free(addr);
+		goto bad;
+	}
+	*ret_addr = addr;
+	*ret_port = (int)port;
+	return 0;
+bad:
+	fprintf(stderr, "ckpt: --page-server: invalid value `%s` (use --page-server ADDRESS:PORT)\n", s);
+	return -EINVAL;
+}
+
+int
+parse_cg_mode(const char *s, enum ckpt_cg_mode *ret)
+{
+	static const struct {
+		const char *name;
+		enum ckpt_cg_mode mode;
+	} modes[] = {
+		{ "soft", CKPT_CG_SOFT }, { "full", CKPT_CG_FULL }, { "strict", CKPT_CG_STRICT },
+		{ "ignore", CKPT_CG_IGNORE }, { "props", CKPT_CG_PROPS }, { "none", CKPT_CG_NONE },
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(s, modes[i].name) == 0) {
+			*ret = modes[i].mode;
+			return 0;
+		}
+	}
+	fprintf(stderr, "ckpt: --manage-cgroups-mode: invalid value `%s` (soft, full, strict, ignore, props or none)\n",
+		s);
+	return -EINVAL;
+}
+
+int
+parse_network_lock(const char *s, enum ckpt_network_lock *ret)
+{
+	if (strcmp(s, "iptables") == 0)
+		*ret = CKPT_NETWORK_LOCK_IPTABLES;
+	else if (strcmp(s, "nftables") == 0)
+		*ret = CKPT_NETWORK_LOCK_NFTABLES;
+	else if (strcmp(s, "skip") == 0)
+		*ret = CKPT_NETWORK_LOCK_SKIP;
+	else {
+		fprintf(stderr, "ckpt: --network-lock: invalid value `%s` (iptables, nftables or skip)\n", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* fd[N]:KEY, as criu's --inherit-fd; the fd must be open here. */
+int
+parse_inherit_fd(const char *s, int *ret_fd, char **ret_key)
+{
+	char *end = NULL;
+	long fd;
+
+	if (strncmp(s, "fd[", 3) != 0)
+		goto bad;
+	errno = 0;
+	fd = strtol(s + 3, &end, 10);
+	if (errno || end == s + 3 || fd < 0 || fd > INT_MAX || end[0] != ']' || end[1] != ':' || !end[2])
+		goto bad;
+	if (fcntl((int)fd, F_GETFD) < 0) {
+		fprintf(stderr, "ckpt: --inherit-fd: fd %ld is not open\n", fd);
+		return -EINVAL;
+	}
+	*ret_key = strdup(end + 2);
+	if (!*ret_key)
+		return -ENOMEM;
+	*ret_fd = (int)fd;
+	return 0;
+bad:
+	fprintf(stderr, "ckpt: --inherit-fd: invalid value `%s` (use fd[N]:KEY)\n", s);
+	return -EINVAL;
+}
+
+int
+apply_global(const struct global_args *g, ckpt_opts *o)
+{
+	int r = 0;
+
+	if (g && g->criu)
+		r = ckpt_opts_set_criu_path(o, g->criu);
+	return r;
+}

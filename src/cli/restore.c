@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const char restore_help[] =
+	"Usage: ckpt restore [OPTIONS]\n"
+	"\n"
+	"Restore a process tree from a checkpoint made by ckpt (or criu). Without --detach,\n"
+	"ckpt stays the tree's parent, forwards signals to it and exits with its status.\n"
+	"\n"
+	"Options:\n"
+	"      --image-path DIR          the checkpoint to restore (default: ./checkpoint)\n"
+	"      --work-path DIR           where criu writes its log (default: the image path)\n"
+	"  -d, --detach                  return once the tree runs\n"
+	"      --pid-file FILE           write the restored root's pid to FILE\n"
+	"      --tcp-established         restore established TCP connections\n"
+	"      --tcp-close               restore TCP connections closed\n"
+	"      --ext-unix-sk             allow unix sockets connected to a peer outside the tree\n"
+	"      --shell-job               the tree is a shell job (joins this terminal and session)\n"
+	"      --file-locks              restore file locks\n"
+	"      --manage-cgroups-mode MODE  cgroups mode: soft, full, strict, ignore (also props, none)\n"
+	"      --no-subreaper            do not reap the tree's orphans (without --detach)\n"
+	"      --empty-ns NS             leave namespace NS empty (criu supports: network)\n"
+	"      --auto-dedup              punch restored pages out of the images\n"
+	"      --lazy-pages              restore memory lazily from criu's lazy-pages daemon\n"
+	"      --lsm-profile TYPE:NAME   LSM profile for the restored tasks (apparmor:NAME, selinux:CTX)\n"
+	"      --lsm-mount-context CTX   SELinux mount context of the restored mounts\n"
+	"      --inherit-fd fd[N]:KEY    restore resource KEY (e.g. pipe:[1234]) from this fd N\n"
+	"      --timeout SECONDS         give up (criu killed) after SECONDS\n"
+	"      --json                    print the result (or the error) as one JSON object\n"
+	"  -q, --quiet                   print nothing on success\n"
+	"  -h, --help                    show this help\n";
+
+enum {
+	OPT_IMAGE_PATH = 0x100,
+	OPT_WORK_PATH,
+	OPT_PID_FILE,
+	OPT_TCP_ESTABLISHED,
+	OPT_TCP_CLOSE,
+	OPT_EXT_UNIX_SK,
+	OPT_SHELL_JOB,
+	OPT_FILE_LOCKS,
+	OPT_CG_MODE,
+	OPT_NO_SUBREAPER,
+	OPT_EMPTY_NS,
+	OPT_AUTO_DEDUP,
+	OPT_LAZY_PAGES,
+	OPT_LSM_PROFILE,
+	OPT_LSM_MOUNT_CONTEXT,
+	OPT_INHERIT_FD,
+	OPT_TIMEOUT,
+	OPT_JSON,
+};
+
+static const struct option restore_options[] = {
+	{ "image-path", required_argument, NULL, OPT_IMAGE_PATH },
+	{ "work-path", required_argument, NULL, OPT_WORK_PATH },
+	{ "detach", no_argument, NULL, 'd' },
+	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+	{ "tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED },
+	{ "tcp-close", no_argument, NULL, OPT_TCP_CLOSE },
+	{ "ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX_SK },
+	{ "shell-job", no_argument, NULL, OPT_SHELL_JOB },
+	{ "file-locks", no_argument, NULL, OPT_FILE_LOCKS },
+	{ "manage-cgroups-mode", required_argument, NULL, OPT_CG_MODE },
+	{ "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
+	{ "empty-ns", required_argument, NULL, OPT_EMPTY_NS },
+	{ "auto-dedup", no_argument, NULL, OPT_AUTO_DEDUP },
+	{ "lazy-pages", no_argument, NULL, OPT_LAZY_PAGES },
+	{ "lsm-profile", required_argument, NULL, OPT_LSM_PROFILE },
+	{ "lsm-mount-context", required_argument, NULL, OPT_LSM_MOUNT_CONTEXT },
+	{ "inherit-fd", required_argument, NULL, OPT_INHERIT_FD },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static int
+add_inherit(struct restore_args *a, const char *arg)
+{
+	if (a->n_inherit >= MAX_INHERIT)
+		return usage_error("restore", "--inherit-fd: at most %d", MAX_INHERIT);
+	if (parse_inherit_fd(arg, &a->inherit_fd[a->n_inherit], &a->inherit_key[a->n_inherit]) < 0)
+		return -EINVAL;
+	a->n_inherit++;
+	return 0;
+}
+
+static int
+restore_opt(int c, const char *arg, struct restore_args *a)
+{
+	switch (c) {
+	case OPT_IMAGE_PATH: a->image_path = arg; return 0;
+	case OPT_WORK_PATH: a->work_path = arg; return 0;
+	case 'd': a->detach = true; return 0;
+	case OPT_PID_FILE: a->pid_file = arg; return 0;
+	case OPT_TCP_ESTABLISHED: a->tcp_established = true; return 0;
+	case OPT_TCP_CLOSE: a->tcp_close = true; return 0;
+	case OPT_EXT_UNIX_SK: a->ext_unix_sk = true; return 0;
+	case OPT_SHELL_JOB: a->shell_job = true; return 0;
+	case OPT_FILE_LOCKS: a->file_locks = true; return 0;
+	case OPT_NO_SUBREAPER: a->no_subreaper = true; return 0;
+	case OPT_AUTO_DEDUP: a->auto_dedup = true; return 0;
+	case OPT_LAZY_PAGES: a->lazy_pages = true; return 0;
+	case OPT_JSON: a->json = true; return 0;
+	case 'q': a->quiet = true; return 0;
+	case OPT_CG_MODE: return parse_cg_mode(arg, &a->cg_mode);
+	case OPT_EMPTY_NS:
+		if (strcmp(arg, "network") != 0)
+			return usage_error("restore", "--empty-ns: namespace `%s` is not supported (criu supports only "
+						      "network)", arg);
+		if (a->n_empty_ns >= MAX_EMPTY_NS)
+			return usage_error("restore", "--empty-ns: too many namespaces");
+		a->empty_ns[a->n_empty_ns++] = arg;
+		return 0;
+	case OPT_LSM_PROFILE:
+		if (strncmp(arg, "apparmor:", 9) != 0 && strncmp(arg, "selinux:", 8) != 0)
+			return usage_error("restore", "--lsm-profile: invalid value `%s` (use apparmor:NAME or "
+						      "selinux:CONTEXT)", arg);
+		a->lsm_profile = arg;
+		return 0;
+	case OPT_LSM_MOUNT_CONTEXT: a->lsm_mount_context = arg; return 0;
+	case OPT_INHERIT_FD: return add_inherit(a, arg);
+	case OPT_TIMEOUT: return parse_int("--timeout", arg, 1, 86400, &a->timeout_s);
+	default: return usage_error("restore", "unknown option");
+	}
+}
+
+int
+restore_parse(int argc, char **argv, struct restore_args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->image_path = "checkpoint";
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+dqh", restore_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(restore_help, stdout);
+			return 0;
+		}
+		if (c == '?' || c == ':')
+			return usage_error("restore", "%s `%s`", c == ':' ? "missing value for" : "unknown option",
+					   argv[optind - 1]);
+		if (restore_opt(c, optarg, a) < 0)
+			return -EINVAL;
+	}
+	if (optind < argc)
+		return usage_error("restore", "unexpected argument `%s`", argv[optind]);
+	if (a->tcp_close && a->tcp_established)
+		return usage_error("restore", "--tcp-close and --tcp-established cannot be combined");
+	return 1;
+}
+
+void
+restore_args_free(struct restore_args *a)
+{
+	for (int i = 0; i < a->n_inherit; i++)
+		free(a->inherit_key[i]);
+	a->n_inherit = 0;
+}
+
+int
+restore_build_opts(const struct restore_args *a, ckpt_opts *o)
+{
+	int r = 0;
+
+	r |= ckpt_opts_set_images_dir(o, a->image_path);
+	if (a->work_path)
+		r |= ckpt_opts_set_work_dir(o, a->work_path);
+	r |= ckpt_opts_set_flag(o, CKPT_FLAG_TCP_ESTABLISHED, a->tcp_established);
+	r |= ckpt_opts_set_flag(o, CKPT_FLAG_TCP_CLOSE, a->tcp_close);
+	r |= ckpt_opts_set_flag(o, CKPT_FLAG_EXT_UNIX_SK, a->ext_unix_sk);
+	r |= ckpt_opts_set_flag(o, CKPT_FLAG_SHELL_JOB, a->shell_job);
+	r |= ckpt_opts_set_flag(o, CKPT_FLAG_FILE_LOCKS, a->file_locks);
+	r |= ckpt_opts_set_flag(o, CKPT_FLAG_AUTO_DEDUP, a->auto_dedup);
+	r |= ckpt_opts_set_flag(o, CKPT_FLAG_LAZY_PAGES, a->lazy_pages);
+	/* the restored root becomes ckpt's child, so ckpt can wait for it */
+	r |= ckpt_opts_set_flag(o, CKPT_FLAG_RST_SIBLING, 1);
+	r |= ckpt_opts_set_manage_cgroups_mode(o, a->cg_mode);
+	for (int i = 0; i < a->n_empty_ns; i++)
+		r |= ckpt_opts_add_empty_ns(o, a->empty_ns[i]);
+	if (a->lsm_profile)
+		r |= ckpt_opts_set_lsm_profile(o, a->lsm_profile);
+	if (a->lsm_mount_context)
+		r |= ckpt_opts_set_lsm_mount_context(o, a->lsm_mount_context);
+	for (int i = 0; i < a->n_inherit; i++)
+		r |= ckpt_opts_add_inherit_fd(o, a->inherit_key[i], a->inherit_fd[i]);
+	if (a->timeout_s)
+		r |= ckpt_opts_set_timeout(o, (unsigned)a->timeout_s * 1000u);
+	return r ? -EINVAL : 0;
+}
+
+static int
+write_pid_file(const char *path, pid_t pid)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d", pid);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		return -errno;
+	return 0;
+}
+
+static volatile sig_atomic_t forwarded;
+
+static void
+forward_signal(int sig)
+{
+	forwarded = sig;
+}
+
+/* Stays the tree's parent: forwards signals, exits with its status. */
+static int
+wait_restored(pid_t pid)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_handler = forward_signal };
+	int st;
+	pid_t r;
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	for (;;) {
+		r = waitpid(-1, &st, 0);
+		if (r < 0 && errno == EINTR) {
+			if (forwarded && pid > 1)
+				kill(pid, forwarded);
+			forwarded = 0;
+			continue;
+		}
+		if (r < 0)
+			return EXIT_FAIL;
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	}
+}
+
+int
+cmd_restore(const struct global_args *g, int argc, char **argv)
+{
+	struct restore_args a;
+	struct out out;
+	struct progress p = { .out = &out, .verb = "restore" };
+	ckpt_opts *o = NULL;
+	ckpt_result *res = NULL;
+	ckpt_error *err = NULL;
+	int r, ret;
+
+	r = restore_parse(argc, argv, &a);
+	if (r <= 0) {
+		restore_args_free(&a);
+		return r == 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	out_init(&out, g, a.json, a.quiet);
+	if (ckpt_opts_new(&o) < 0 || restore_build_opts(&a, o) < 0 || apply_global(g, o) < 0) {
+		restore_args_free(&a);
+		ckpt_opts_free(o);
+		fprintf(stderr, "ckpt: restore: invalid options\n");
+		return EXIT_USAGE;
+	}
+	if (!a.detach && !a.no_subreaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	ckpt_opts_set_notify(o, progress_notify, &p);
+	r = ckpt_restore(o, &res, &err);
+	progress_done(&p);
+	if (r < 0) {
+		ret = out_error(&out, "restore", err, r);
+	} else if (a.pid_file && (r = write_pid_file(a.pid_file, ckpt_result_pid(res))) < 0) {
+		fprintf(stderr, "ckpt: restore: write pid file `%s`: %s\n", a.pid_file, strerror(-r));
+		ret = EXIT_FAIL;
+	} else {
+		ret = print_restore(&out, res);
+		if (!a.detach)
+			ret = wait_restored(ckpt_result_pid(res));
+	}
+	ckpt_error_free(err);
+	ckpt_result_free(res);
+	ckpt_opts_free(o);
+	restore_args_free(&a);
+	return ret;
+}
