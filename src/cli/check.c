@@ -208,7 +208,7 @@ cmd_check(const struct global_args *g, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(check_help, stdout);
 			return EXIT_OK;

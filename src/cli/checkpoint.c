@@ -212,7 +212,7 @@ checkpoint_parse(int argc, char **argv, struct checkpoint_args *a)
 	a->image_path = "checkpoint";
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:qh", checkpoint_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:qh", checkpoint_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(checkpoint_help, stdout);
 			return 0;

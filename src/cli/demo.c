@@ -226,7 +226,7 @@ demo_parse(int argc, char **argv, struct demo *d)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'h': fputs(demo_help, stdout); return 0;
 		case 'D': dir = optarg; break;

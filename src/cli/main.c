@@ -1,80 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <errno.h>
-#include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
-#include "config.h"
-
-const struct command cli_commands[] = {
-	{ "checkpoint", cmd_checkpoint, "checkpoint a process tree" },
-	{ "restore", cmd_restore, "restore a process tree from a checkpoint" },
-	{ "check", cmd_check, "check what criu, the kernel and ckpt support here" },
-	{ "version", cmd_version, "print ckpt's and criu's versions" },
-	{ "demo", cmd_demo, "checkpoint and restore a built-in counter, show it carried on" },
-	{},
-};
-
-static void
-main_help(void)
-{
-	printf("Usage: ckpt [GLOBAL OPTIONS] COMMAND [OPTIONS]\n"
-	       "\n"
-	       "Checkpoint and restore Linux process trees with criu.\n"
-	       "\n"
-	       "Commands:\n");
-	for (const struct command *c = cli_commands; c->name; c++)
-		printf("  %-12s %s\n", c->name, c->summary);
-	printf("\n"
-	       "Global options:\n"
-	       "      --criu PATH          the criu binary (default: criu from PATH)\n"
-	       "      --log FILE           append ckpt's log to FILE\n"
-	       "      --log-format FORMAT  text or json\n"
-	       "      --debug              debug messages in the log\n"
-	       "  -h, --help               show this help\n"
-	       "  -v, --version            print ckpt's version\n"
-	       "\n"
-	       "Run 'ckpt COMMAND --help' for a command's options.\n"
-	       "Exit status: 0 success, 1 failure, 2 usage error.\n");
-}
-
-int
-global_parse(int argc, char **argv, struct global_args *g)
-{
-	static const struct option options[] = {
-		{ "criu", required_argument, NULL, 'c' },    { "log", required_argument, NULL, 'l' },
-		{ "log-format", required_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },	     { "version", no_argument, NULL, 'v' },
-		{},
-	};
-	int c;
-
-	memset(g, 0, sizeof(*g));
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hv", options, NULL)) != -1) {
-		switch (c) {
-		case 'c': g->criu = optarg; break;
-		case 'l': g->log_file = optarg; break;
-		case 'D': g->debug = true; break;
-		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
-				return usage_error(NULL, "--log-format: invalid value `%s` (text or json)", optarg);
-			g->log_json = strcmp(optarg, "json") == 0;
-			break;
-		case 'h': main_help(); return 0;
-		case 'v': printf("ckpt version %s\n", CKPT_VERSION); return 0;
-		default:
-			return usage_error(NULL, "%s `%s`", c == ':' ? "missing value for" : "unknown option",
-					   argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return usage_error(NULL, "no command given");
-	return optind;
-}
 
 int
 main(int argc, char **argv)

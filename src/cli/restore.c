@@ -147,7 +147,7 @@ restore_parse(int argc, char **argv, struct restore_args *a)
 	a->image_path = "checkpoint";
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+dqh", restore_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:dqh", restore_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(restore_help, stdout);
 			return 0;

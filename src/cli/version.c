@@ -53,7 +53,7 @@ cmd_version(const struct global_args *g, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(version_help, stdout), EXIT_OK;
 		if (c != 'j')

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* CLI argument parsing: every flag, bad values, unknown flags. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+
+#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+#define CP(...) checkpoint_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), &a)
+#define RS(...) restore_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), &r)
+
+/* Captures what a parser prints on stderr. */
+static char stderr_buf[4096];
+static int saved_stderr = -1;
+
+static void
+capture_start(void)
+{
+	FILE *f = tmpfile();
+
+	fflush(stderr);
+	saved_stderr = dup(2);
+	dup2(fileno(f), 2);
+	fclose(f);
+}
+
+static const char *
+capture_end(void)
+{
+	ssize_t n;
+
+	fflush(stderr);
+	lseek(2, 0, SEEK_SET);
+	n = read(2, stderr_buf, sizeof(stderr_buf) - 1);
+	stderr_buf[n > 0 ? n : 0] = '\0';
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	return stderr_buf;
+}
+
+START_TEST(checkpoint_every_flag)
+{
+	struct checkpoint_args a;
+	int p[2];
+	char fdarg[16];
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+	ck_assert_int_eq(CP("checkpoint", "--pid", "42", "--image-path", "/tmp", "--work-path", "/w", "--leave-running",
+			    "--tcp-established", "--tcp-skip-in-flight", "--link-remap", "--ext-unix-sk",
+			    "--shell-job", "--lazy-pages", "--status-fd", fdarg, "--page-server", "10.0.0.1:27000",
+			    "--file-locks", "--manage-cgroups-mode", "ignore", "--empty-ns", "network", "--auto-dedup",
+			    "--network-lock", "nftables", "--timeout", "30", "--json", "--no-staging"),
+			 1);
+	ck_assert_int_eq(a.pid, 42);
+	ck_assert_str_eq(a.image_path, "/tmp");
+	ck_assert_str_eq(a.work_path, "/w");
+	ck_assert(a.leave_running && a.tcp_established && a.tcp_skip_in_flight && a.link_remap);
+	ck_assert(a.ext_unix_sk && a.shell_job && a.lazy_pages && a.file_locks && a.auto_dedup);
+	ck_assert(a.json && a.no_staging);
+	ck_assert_int_eq(a.status_fd, p[1]);
+	ck_assert(a.has_ps);
+	ck_assert_str_eq(a.ps_address, "10.0.0.1");
+	ck_assert_int_eq(a.ps_port, 27000);
+	ck_assert_int_eq(a.cg_mode, CKPT_CG_IGNORE);
+	ck_assert_int_eq(a.n_empty_ns, 1);
+	ck_assert_int_eq(a.netlock, CKPT_NETWORK_LOCK_NFTABLES);
+	ck_assert_int_eq(a.timeout_s, 30);
+	checkpoint_args_free(&a);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(checkpoint_defaults_and_pre_dump)
+{
+	struct checkpoint_args a;
+
+	ck_assert_int_eq(CP("checkpoint", "-p", "7", "--pre-dump", "--tcp-close", "-q"), 1);
+	ck_assert_str_eq(a.image_path, "checkpoint");
+	ck_assert(a.pre_dump && a.tcp_close && a.quiet);
+	ck_assert_int_eq(a.status_fd, -1);
+	ck_assert(!a.has_ps && !a.leave_running);
+	checkpoint_args_free(&a);
+}
+END_TEST
+
+START_TEST(checkpoint_options_reach_the_request)
+{
+	struct checkpoint_args a;
+	ckpt_opts *o;
+
+	ck_assert_int_eq(CP("checkpoint", "--pid", "42", "--leave-running", "--file-locks", "--page-server",
+			    "[::1]:1234"),
+			 1);
+	ck_assert_str_eq(a.ps_address, "::1");
+	ckpt_opts_new(&o);
+	ck_assert_int_eq(checkpoint_build_opts(&a, o), 0);
+	ck_assert_int_eq(ckpt_opts_get_flag(o, CKPT_FLAG_LEAVE_RUNNING), 1);
+	ck_assert_int_eq(ckpt_opts_get_flag(o, CKPT_FLAG_FILE_LOCKS), 1);
+	ck_assert_int_eq(ckpt_opts_get_flag(o, CKPT_FLAG_TCP_ESTABLISHED), 0);
+	ck_assert_int_eq(ckpt_opts_get_flag(o, CKPT_FLAG_STAGING), 1);
+	ckpt_opts_free(o);
+	checkpoint_args_free(&a);
+}
+END_TEST
+
+static void
+expect_usage(int argc, char **argv, const char *needle)
+{
+	struct checkpoint_args a;
+	const char *out;
+	int r;
+
+	capture_start();
+	r = checkpoint_parse(argc, argv, &a);
+	out = capture_end();
+	checkpoint_args_free(&a);
+	ck_assert_msg(r == -EINVAL, "expected a usage error for %s, got %d", needle, r);
+	ck_assert_msg(strstr(out, needle), "message `%s` does not name `%s`", out, needle);
+}
+
+#define EXPECT_USAGE(needle, ...) expect_usage(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), needle)
+
+START_TEST(checkpoint_bad_values)
+{
+	EXPECT_USAGE("--pid PID is required", "checkpoint");
+	EXPECT_USAGE("--pid: invalid value `abc`", "checkpoint", "--pid", "abc");
+	EXPECT_USAGE("--pid: invalid value `0`", "checkpoint", "--pid", "0");
+	EXPECT_USAGE("--pid: invalid value `-3`", "checkpoint", "--pid", "-3");
+	EXPECT_USAGE("--pid: invalid value `12x`", "checkpoint", "--pid", "12x");
+	EXPECT_USAGE("--page-server: invalid value `nocolon`", "checkpoint", "-p", "5", "--page-server", "nocolon");
+	EXPECT_USAGE("--page-server: invalid value `h:0`", "checkpoint", "-p", "5", "--page-server", "h:0");
+	EXPECT_USAGE("--page-server: invalid value `:80`", "checkpoint", "-p", "5", "--page-server", ":80");
+	EXPECT_USAGE("--page-server: invalid value `h:99999`", "checkpoint", "-p", "5", "--page-server", "h:99999");
+	EXPECT_USAGE("--manage-cgroups-mode: invalid value `weird`", "checkpoint", "-p", "5",
+		     "--manage-cgroups-mode", "weird");
+	EXPECT_USAGE("--empty-ns: namespace `pid` is not supported", "checkpoint", "-p", "5", "--empty-ns", "pid");
+	EXPECT_USAGE("--network-lock: invalid value `pf`", "checkpoint", "-p", "5", "--network-lock", "pf");
+	EXPECT_USAGE("--status-fd: fd 987 is not open", "checkpoint", "-p", "5", "--lazy-pages", "--page-server",
+		     "a:1", "--status-fd", "987");
+	EXPECT_USAGE("--status-fd: invalid value `x`", "checkpoint", "-p", "5", "--status-fd", "x");
+	EXPECT_USAGE("--lazy-pages needs --page-server", "checkpoint", "-p", "5", "--lazy-pages");
+	EXPECT_USAGE("--parent-path must be relative", "checkpoint", "-p", "5", "--parent-path", "/abs");
+	EXPECT_USAGE("--parent-path: `nope`", "checkpoint", "-p", "5", "--image-path", "/tmp", "--parent-path",
+		     "nope");
+	EXPECT_USAGE("--timeout: invalid value `0`", "checkpoint", "-p", "5", "--timeout", "0");
+	EXPECT_USAGE("unknown option `--bogus`", "checkpoint", "-p", "5", "--bogus");
+	EXPECT_USAGE("missing value for `--image-path`", "checkpoint", "-p", "5", "--image-path");
+	EXPECT_USAGE("unexpected argument `extra`", "checkpoint", "-p", "5", "extra");
+	EXPECT_USAGE("--tcp-close and --tcp-established", "checkpoint", "-p", "5", "--tcp-close",
+		     "--tcp-established");
+}
+END_TEST
+
+START_TEST(checkpoint_status_fd_must_be_writable)
+{
+	int p[2];
+	char fdarg[16];
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	snprintf(fdarg, sizeof(fdarg), "%d", p[0]);
+	EXPECT_USAGE("not open for writing", "checkpoint", "-p", "5", "--lazy-pages", "--page-server", "a:1",
+		     "--status-fd", fdarg);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(help_returns_zero)
+{
+	struct checkpoint_args a;
+	struct restore_args r;
+	FILE *saved = stdout;
+
+	stdout = fopen("/dev/null", "w");
+	ck_assert_int_eq(CP("checkpoint", "--help"), 0);
+	ck_assert_int_eq(RS("restore", "-h"), 0);
+	fclose(stdout);
+	stdout = saved;
+	checkpoint_args_free(&a);
+	restore_args_free(&r);
+}
+END_TEST
+
+START_TEST(restore_every_flag)
+{
+	struct restore_args r;
+	ckpt_opts *o;
+
+	ck_assert_int_eq(RS("restore", "--image-path", "/img", "--work-path", "/w", "-d", "--pid-file", "/p",
+			    "--tcp-established", "--ext-unix-sk", "--shell-job", "--file-locks",
+			    "--manage-cgroups-mode", "soft", "--no-subreaper", "--empty-ns", "network", "--auto-dedup",
+			    "--lazy-pages", "--lsm-profile", "apparmor:x", "--lsm-mount-context", "ctx",
+			    "--inherit-fd", "fd[0]:pipe:[123]", "--timeout", "5", "--json"),
+			 1);
+	ck_assert_str_eq(r.image_path, "/img");
+	ck_assert(r.detach && r.tcp_established && r.ext_unix_sk && r.shell_job && r.file_locks);
+	ck_assert(r.no_subreaper && r.auto_dedup && r.lazy_pages && r.json);
+	ck_assert_str_eq(r.pid_file, "/p");
+	ck_assert_int_eq(r.cg_mode, CKPT_CG_SOFT);
+	ck_assert_str_eq(r.lsm_profile, "apparmor:x");
+	ck_assert_str_eq(r.lsm_mount_context, "ctx");
+	ck_assert_int_eq(r.n_inherit, 1);
+	ck_assert_int_eq(r.inherit_fd[0], 0);
+	ck_assert_str_eq(r.inherit_key[0], "pipe:[123]");
+	ckpt_opts_new(&o);
+	ck_assert_int_eq(restore_build_opts(&r, o), 0);
+	ck_assert_int_eq(ckpt_opts_get_flag(o, CKPT_FLAG_RST_SIBLING), 1);
+	ck_assert_int_eq(ckpt_opts_get_flag(o, CKPT_FLAG_LAZY_PAGES), 1);
+	ckpt_opts_free(o);
+	restore_args_free(&r);
+}
+END_TEST
+
+static void
+expect_restore_usage(int argc, char **argv, const char *needle)
+{
+	struct restore_args r;
+	const char *out;
+	int ret;
+
+	capture_start();
+	ret = restore_parse(argc, argv, &r);
+	out = capture_end();
+	restore_args_free(&r);
+	ck_assert_msg(ret == -EINVAL, "expected a usage error for %s", needle);
+	ck_assert_msg(strstr(out, needle), "message `%s` does not name `%s`", out, needle);
+}
+
+#define EXPECT_RESTORE_USAGE(needle, ...) expect_restore_usage(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), needle)
+
+START_TEST(restore_bad_values)
+{
+	EXPECT_RESTORE_USAGE("--inherit-fd: invalid value `7:x`", "restore", "--inherit-fd", "7:x");
+	EXPECT_RESTORE_USAGE("--inherit-fd: invalid value `fd[1]:`", "restore", "--inherit-fd", "fd[1]:");
+	EXPECT_RESTORE_USAGE("--inherit-fd: fd 999 is not open", "restore", "--inherit-fd", "fd[999]:k");
+	EXPECT_RESTORE_USAGE("--lsm-profile: invalid value `x`", "restore", "--lsm-profile", "x");
+	EXPECT_RESTORE_USAGE("--manage-cgroups-mode: invalid value `y`", "restore", "--manage-cgroups-mode", "y");
+	EXPECT_RESTORE_USAGE("--empty-ns: namespace `ipc`", "restore", "--empty-ns", "ipc");
+	EXPECT_RESTORE_USAGE("unknown option `--leave-running`", "restore", "--leave-running");
+	EXPECT_RESTORE_USAGE("unexpected argument `x`", "restore", "x");
+}
+END_TEST
+
+START_TEST(global_options)
+{
+	struct global_args g;
+	const char *out;
+
+	ck_assert_int_eq(global_parse(ARGC("ckpt", "--criu", "/x/criu", "--log", "/l", "--log-format", "json",
+					   "--debug", "checkpoint", "--pid", "1"),
+				      ARGV("ckpt", "--criu", "/x/criu", "--log", "/l", "--log-format", "json", "--debug",
+					   "checkpoint", "--pid", "1"),
+				      &g),
+			 8);
+	ck_assert_str_eq(g.criu, "/x/criu");
+	ck_assert_str_eq(g.log_file, "/l");
+	ck_assert(g.log_json && g.debug);
+	capture_start();
+	ck_assert_int_eq(global_parse(ARGC("ckpt", "--log-format", "xml", "check"),
+				      ARGV("ckpt", "--log-format", "xml", "check"), &g),
+			 -EINVAL);
+	out = capture_end();
+	ck_assert(strstr(out, "--log-format: invalid value `xml`"));
+	capture_start();
+	ck_assert_int_eq(global_parse(ARGC("ckpt"), ARGV("ckpt"), &g), -EINVAL);
+	out = capture_end();
+	ck_assert(strstr(out, "no command given"));
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("cli");
+
+	tcase_add_test(tc, checkpoint_every_flag);
+	tcase_add_test(tc, checkpoint_defaults_and_pre_dump);
+	tcase_add_test(tc, checkpoint_options_reach_the_request);
+	tcase_add_test(tc, checkpoint_bad_values);
+	tcase_add_test(tc, checkpoint_status_fd_must_be_writable);
+	tcase_add_test(tc, help_returns_zero);
+	tcase_add_test(tc, restore_every_flag);
+	tcase_add_test(tc, restore_bad_values);
+	tcase_add_test(tc, global_options);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
