@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers for the integration tests (root, real criu). */
+#ifndef CKPT_ITEST_H
+#define CKPT_ITEST_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "ckpt.h"
+
+struct counter {
+	unsigned long lines, first, last;
+	bool all_ok;	 /* every line says "ok" */
+	bool contiguous; /* 1, 2, ..., last */
+};
+
+/* A fresh directory under /tmp; removed by itest_rmdir. */
+char *itest_mkdtemp(const char *tag);
+void itest_rmdir(char *dir);
+/* Starts tests/helpers/workload in dir; returns its pid (a child of ours). */
+pid_t itest_start_workload(const char *dir, int children, int mem_mib);
+/* Reads dir/counter.idx. */
+int itest_counter(const char *dir, int idx, struct counter *c);
+/* Waits until counter idx reaches at least n (false on timeout). */
+bool itest_wait_count(const char *dir, int idx, unsigned long n, int timeout_ms);
+/* The process state letter from /proc/PID/stat, or 0 if gone. */
+char itest_state(pid_t pid);
+/* Waits until /proc/PID is gone, reaping it if it is our child. */
+bool itest_wait_gone(pid_t pid, int timeout_ms);
+/* The pids of the tree rooted at root (root first); returns how many. */
+int itest_tree(pid_t root, pid_t *pids, int max);
+/* Waits until every pid is gone. */
+bool itest_wait_all_gone(const pid_t *pids, int n, int timeout_ms);
+/* SIGKILLs and reaps a pid we started (never pid <= 1). */
+void itest_kill(pid_t pid);
+/* Options with the usual settings: pid, images dir, no progress. */
+ckpt_opts *itest_opts(pid_t pid, const char *images);
+/* Number of open fds of a process, or -1. */
+int itest_count_fds(pid_t pid);
+void itest_sleep_ms(long ms);
+/* Path of a program built by meson, from the environment (CKPT_<NAME>). */
+const char *itest_prog(const char *env);
+/* Runs a command (sh -c) and returns its exit status; output into *out. */
+int itest_run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A suite runner that requires root; in CI (CI=true) it never skips. */
+int itest_main(Suite *s);
+
+#endif
