@@ -82,6 +82,20 @@ on_notify(void *data, const char *script, pid_t pid, int fd)
 	return r < 0 ? r : 0;
 }
 
+/* major*10000+minor*100+sublevel, refusing numbers no criu has (and overflow). */
+static int
+version_number(const CriuVersion *v, int *ret, ckpt_error **err)
+{
+	int sub = v->has_sublevel ? v->sublevel : 0;
+
+	if (v->major_number < 0 || v->major_number > 999 || v->minor_number < 0 || v->minor_number > 99 ||
+	    sub < 0 || sub > 99)
+		return ckpt_err_set(err, EBADMSG, "criu reported an impossible version %d.%d.%d", v->major_number,
+				    v->minor_number, sub);
+	*ret = v->major_number * 10000 + v->minor_number * 100 + sub;
+	return 0;
+}
+
 int
 session_version(struct session *ss, ckpt_error **err)
 {
@@ -98,10 +112,9 @@ session_version(struct session *ss, ckpt_error **err)
 		criu_resp__free_unpacked(resp, NULL);
 		return ckpt_err_set(err, EOPNOTSUPP, "criu did not report its version (criu older than 3.0?)");
 	}
-	ss->version = resp->version->major_number * 10000 + resp->version->minor_number * 100 +
-		      (resp->version->has_sublevel ? resp->version->sublevel : 0);
+	r = version_number(resp->version, &ss->version, err);
 	criu_resp__free_unpacked(resp, NULL);
-	return 0;
+	return r;
 }
 
 int
@@ -206,8 +219,9 @@ session_finish(struct session *ss, ckpt_error **err)
 	bool was_reaped = ss->swrk.reaped;
 
 	/* After a failure (a timeout, a cancel, a broken peer) criu may be stuck
-	 * or never exit: it gets a bounded grace to abort by itself. */
-	swrk_stop(&ss->swrk, err && *err ? SWRK_ABORT_GRACE_MS : -1);
+	 * or never exit: it gets a bounded grace to abort by itself. A criu that
+	 * answered must exit too: one that does not is killed all the same. */
+	swrk_stop(&ss->swrk, SWRK_ABORT_GRACE_MS);
 	if (!err || !*err || !ss->swrk.reaped)
 		return;
 	ckpt_err_set_status(err, ss->swrk.wstatus);

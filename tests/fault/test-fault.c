@@ -229,8 +229,9 @@ static void
 dump_fails(const char *mode, unsigned int timeout_ms, const struct expect *x)
 {
 	ckpt_error *e = NULL;
+	int r = dump(mode, timeout_ms, NULL, &e);
 
-	check_error(dump(mode, timeout_ms, NULL, &e), e, x);
+	check_error(r, e, x);
 	ckpt_error_free(e);
 	assert_no_leaks();
 }
@@ -291,7 +292,7 @@ END_TEST
 START_TEST(truncated_message)
 {
 	static const struct expect x = {
-		-EBADMSG, "criu version: criu sent a message that is not a criu_resp (38 bytes)", "exit 0"
+		-EBADMSG, "criu version: criu sent a message that is not a criu_resp (34 bytes)", "exit 0"
 	};
 	version_fails("truncated", 0, &x);
 }
@@ -465,7 +466,7 @@ START_TEST(version_then_hang_aborts_then_kills)
 
 	snprintf(msg, sizeof(msg),
 		 "checkpoint pid %d: criu was killed by signal 9: the deadline passed; criu did not stop the DUMP by "
-		 "itself within 10000 ms and was killed",
+		 "itself within 10000 ms",
 		 target);
 	dump_fails("v-hang", 300, &x);
 	ck_assert_uint_lt(ms_now() - t0, 13000);
