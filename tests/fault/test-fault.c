@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,7 +170,7 @@ ms_now(void)
 struct expect {
 	int ret;
 	const char *message;
-	const char *end; /* criu_end() */
+	const char *end; /* criu_end(); NULL: any, and message is only the why */
 };
 
 static void
@@ -178,8 +179,14 @@ check_error(int r, ckpt_error *e, const struct expect *x)
 	ck_assert_int_eq(r, x->ret);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_int_eq(ckpt_error_errno(e), -x->ret);
-	ck_assert_str_eq(ckpt_error_message(e), x->message);
-	ck_assert_str_eq(criu_end(e), x->end);
+	if (x->end) {
+		ck_assert_str_eq(ckpt_error_message(e), x->message);
+		ck_assert_str_eq(criu_end(e), x->end);
+	} else {
+		/* criu was reaped, by whatever end (killed, or died on EPIPE first) */
+		ck_assert_str_eq(ckpt_error_why(e), x->message);
+		ck_assert_str_ne(criu_end(e), "none");
+	}
 }
 
 /* ckpt_criu_version() against a fake criu in `mode`. */
@@ -205,6 +212,16 @@ images_path(const char *name)
 
 	ck_assert_int_ge(asprintf(&p, "%s/%s", tmpdir, name), 0);
 	return p;
+}
+
+static bool
+images_exist(void)
+{
+	char *p = images_path("images");
+	bool r = access(p, F_OK) == 0;
+
+	free(p);
+	return r;
 }
 
 /* ckpt_dump() of the idle target into <tmpdir>/images. */
@@ -358,10 +375,7 @@ END_TEST
 /* A flood that never reads the acks blocks the client's send: the deadline ends it. */
 START_TEST(endless_notify_unread)
 {
-	static const struct expect x = {
-		-ETIMEDOUT, "criu version: criu was killed by signal 9: criu did not answer before the deadline",
-		"signal 9"
-	};
+	static const struct expect x = { -ETIMEDOUT, "criu did not answer before the deadline", NULL };
 	version_fails("notify-flood-noread", 500, &x);
 }
 END_TEST
@@ -429,7 +443,7 @@ START_TEST(version_then_garbage)
 		 target);
 	dump_fails("v-garbage", 0, &x);
 	ck_assert_int_eq(count_strays(), 0);
-	ck_assert_int_eq(access(images_path("images"), F_OK), -1);
+	ck_assert(!images_exist());
 }
 END_TEST
 
@@ -454,7 +468,7 @@ START_TEST(version_then_crash_while_writing)
 		 target);
 	dump_fails("v-dump-crash", 0, &x);
 	ck_assert_int_eq(count_strays(), 0);
-	ck_assert_int_eq(access(images_path("images"), F_OK), -1);
+	ck_assert(!images_exist());
 }
 END_TEST
 
@@ -537,7 +551,7 @@ START_TEST(deadline_refuses_next_notify)
 		 target);
 	dump_fails("v-slow-dump", 300, &x);
 	ck_assert_int_eq(count_strays(), 0);
-	ck_assert_int_eq(access(images_path("images"), F_OK), -1);
+	ck_assert(!images_exist());
 }
 END_TEST
 
@@ -604,7 +618,7 @@ START_TEST(cancel_before_start)
 	ck_assert_str_eq(ckpt_error_message(e), msg);
 	ckpt_error_free(e);
 	assert_no_leaks();
-	ck_assert_int_eq(access(images_path("images"), F_OK), -1);
+	ck_assert(!images_exist());
 }
 END_TEST
 
