@@ -195,15 +195,22 @@ CKPT_PUBLIC int ckpt_opts_set_lsm_profile(ckpt_opts *opts, const char *profile);
 CKPT_PUBLIC int ckpt_opts_set_lsm_mount_context(ckpt_opts *opts, const char *ctx);
 /**
  * Deadline for the whole operation, in milliseconds (0 = none). When it
- * passes, criu is killed (the tasks it froze resume) and the call fails with
- * -ETIMEDOUT.
+ * passes, the call fails with -ETIMEDOUT and criu is stopped:
+ *  - during a dump or restore, criu gets 10 s more to reach its next
+ *    notification, which libckpt refuses, so that criu aborts and resumes
+ *    the tasks itself; if criu answers success in that time (the dump was
+ *    past post-dump, its tasks already gone), that success is returned;
+ *    a criu that does not stop in that time is killed;
+ *  - during other requests (version, check, ...) criu is killed at once.
  */
 CKPT_PUBLIC int ckpt_opts_set_timeout(ckpt_opts *opts, unsigned int ms);
 /** Notification callback (NULL to remove). */
 CKPT_PUBLIC int ckpt_opts_set_notify(ckpt_opts *opts, ckpt_notify_fn fn, void *userdata);
 /**
  * Cancellation: when *@p flag becomes non-zero (e.g. set by a signal handler)
- * the running operation stops as for a timeout, with -ECANCELED.
+ * the running operation stops as for a timeout (see ckpt_opts_set_timeout()),
+ * with -ECANCELED. It is checked at least every 200 ms while libckpt waits
+ * for criu, and before every request.
  */
 CKPT_PUBLIC int ckpt_opts_set_cancel_flag(ckpt_opts *opts, volatile int *flag);
 
