@@ -5,12 +5,15 @@
  * success: a failed or interrupted checkpoint never leaves a half-written
  * image at the images path, nor loses the checkpoint that was there.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "error.h"
 #include "session.h"
@@ -22,6 +25,7 @@ struct dump_dirs {
 	int images_fd;	  /* what criu is told (client fd) */
 	int work_fd;
 	bool own_images_fd;
+	bool criu_done;	  /* criu reported success: the staging dir is the checkpoint */
 	char *log_path;
 };
 
@@ -48,6 +52,48 @@ open_dir(const char *path, const char *what, int *ret_fd, ckpt_error **err)
 	return 0;
 }
 
+/*
+ * The process writing a staging directory holds an flock on it until it is
+ * done. One that nobody locks was left by a process that died in the middle
+ * of a checkpoint (SIGKILL, a crash, a reboot). The age test covers the
+ * moment between mkdtemp() and flock() of a concurrent checkpoint.
+ */
+#define STALE_STAGING_AGE_S 60
+
+static bool
+is_stale_staging(int dfd, const char *name)
+{
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return false;
+	if (st.st_mtime > time(NULL) - STALE_STAGING_AGE_S)
+		return false;
+	return flock(fd, LOCK_EX | LOCK_NB) == 0;
+}
+
+/* Removes the staging directories of the target that their writers left. */
+static void
+clean_stale_staging(const char *parent, const char *base)
+{
+	_cleanup_free_ char *prefix = NULL;
+	struct dirent *de;
+	DIR *dir;
+
+	if (asprintf(&prefix, ".%s.ckpt-", base) < 0 || !(dir = opendir(parent)))
+		return;
+	while ((de = readdir(dir))) {
+		_cleanup_free_ char *path = NULL;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 || !is_stale_staging(dirfd(dir), de->d_name))
+			continue;
+		if (asprintf(&path, "%s/%s", parent, de->d_name) >= 0)
+			rm_rf(path);
+	}
+	closedir(dir);
+}
+
 /* Creates the staging directory beside the target, on the same file system. */
 static int
 make_staging(struct dump_dirs *d, ckpt_error **err)
@@ -62,6 +108,7 @@ make_staging(struct dump_dirs *d, ckpt_error **err)
 	base = basename(b);
 	if ((r = mkdir_p(parent, 0700)) < 0)
 		return ckpt_err_sys(err, -r, "create directory `%s`", parent);
+	clean_stale_staging(parent, base);
 	if (asprintf(&d->staging, "%s/.%s.ckpt-XXXXXX", parent, base) < 0) {
 		d->staging = NULL;
 		return ckpt_err_set(err, ENOMEM, "out of memory");
@@ -102,6 +149,9 @@ dump_prepare(const ckpt_opts *o, enum opts_op op, struct dump_dirs *d, ckpt_erro
 		if ((r = open_dir(criu_dir, "images directory", &d->images_fd, err)) < 0)
 			return r;
 		d->own_images_fd = true;
+		/* held until the fd is closed, or this process dies: see is_stale_staging() */
+		if (d->staging && flock(d->images_fd, LOCK_EX | LOCK_NB) < 0)
+			return ckpt_err_sys(err, errno, "lock the new images directory `%s`", d->staging);
 	}
 	if (o->work_dir) {
 		if ((r = prepare_dir(o->work_dir, "work directory", err)) < 0)
@@ -144,7 +194,9 @@ done:
 
 /*
  * A failed checkpoint leaves the images path as it was. criu's log is kept
- * beside it as <images path>.<log name>, and the error names it.
+ * beside it as <images path>.<log name>, and the error names it. Once criu
+ * has reported success the staging dir is the only copy of the checkpoint:
+ * if it cannot be moved into place it stays, and the error names it.
  */
 static void
 dump_abort(struct dump_dirs *d, ckpt_error **err)
@@ -154,6 +206,11 @@ dump_abort(struct dump_dirs *d, ckpt_error **err)
 
 	if (!d->staging)
 		return;
+	if (d->criu_done) {
+		/* criu succeeded (and the tasks may be gone): never lose its images */
+		ckpt_err_prefix(err, 0, "the new checkpoint is kept in `%s`", d->staging);
+		return;
+	}
 	name = d->log_path ? strrchr(d->log_path, '/') : NULL;
 	if (name && strncmp(d->log_path, d->staging, strlen(d->staging)) == 0 &&
 	    asprintf(&kept, "%s.%s", d->target, name + 1) >= 0 && rename(d->log_path, kept) == 0) {
@@ -317,6 +374,7 @@ do_dump(const ckpt_opts *o, enum opts_op op, ckpt_result **ret, ckpt_error **err
 	ss.log_path = d.log_path ? strdup(d.log_path) : NULL;
 	if ((r = dump_gate(&ss, o, op, err)) < 0 || (r = dump_send(&ss, o, op, &d, err)) < 0)
 		goto out;
+	d.criu_done = true;
 	session_finish(&ss, NULL);
 	if ((r = dump_commit(&d, err)) < 0)
 		goto out;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -540,6 +541,71 @@ START_TEST(failed_dump_keeps_last_good_checkpoint)
 }
 END_TEST
 
+/* An old staging dir of <tmpdir>/images; with lock, a child holds its flock. */
+static pid_t
+make_staging(const char *name, bool old, bool lock)
+{
+	char *p = images_path(name);
+	struct timespec t[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
+	pid_t holder = -1;
+	int fd;
+
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	if (old)
+		ck_assert_int_eq(utimensat(AT_FDCWD, p, t, 0), 0);
+	if (lock) {
+		int sync[2];
+		char c;
+
+		ck_assert_int_eq(pipe(sync), 0);
+		holder = fork();
+		ck_assert_int_ge(holder, 0);
+		if (holder == 0) {
+			fd = open(p, O_RDONLY | O_DIRECTORY);
+			if (fd < 0 || flock(fd, LOCK_EX) < 0)
+				_exit(1);
+			(void)!write(sync[1], "x", 1);
+			for (;;)
+				pause();
+		}
+		ck_assert_int_eq(read(sync[0], &c, 1), 1);
+		close(sync[0]);
+		close(sync[1]);
+	}
+	free(p);
+	return holder;
+}
+
+static bool
+exists(const char *name)
+{
+	char *p = images_path(name);
+	bool r = access(p, F_OK) == 0;
+
+	free(p);
+	return r;
+}
+
+/* Staging dirs left by a dead checkpoint are removed; live or recent ones stay. */
+START_TEST(stale_staging_dirs_are_removed)
+{
+	ckpt_error *e = NULL;
+	pid_t holder;
+
+	make_staging(".images.ckpt-dead01", true, false);
+	holder = make_staging(".images.ckpt-live01", true, true);
+	make_staging(".images.ckpt-new001", false, false);
+	make_staging(".other.ckpt-dead01", true, false);
+	ck_assert_int_eq(dump("v-dump-ok", 0, NULL, &e), 0);
+	ck_assert(!exists(".images.ckpt-dead01"));
+	ck_assert(exists(".images.ckpt-live01"));
+	ck_assert(exists(".images.ckpt-new001"));
+	ck_assert(exists(".other.ckpt-dead01"));
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+}
+END_TEST
+
 /* post-dump is refused once the deadline passed: criu aborts by itself. */
 START_TEST(deadline_refuses_next_notify)
 {
@@ -697,6 +763,7 @@ suite(void)
 	tcase_add_checked_fixture(ti, setup, teardown);
 	tcase_set_timeout(ti, 30);
 	tcase_add_test(ti, failed_dump_keeps_last_good_checkpoint);
+	tcase_add_test(ti, stale_staging_dirs_are_removed);
 	suite_add_tcase(s, ti);
 	return s;
 }
