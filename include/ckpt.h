@@ -213,6 +213,23 @@ CKPT_PUBLIC int ckpt_opts_set_notify(ckpt_opts *opts, ckpt_notify_fn fn, void *u
  * for criu, and before every request.
  */
 CKPT_PUBLIC int ckpt_opts_set_cancel_flag(ckpt_opts *opts, volatile int *flag);
+/**
+ * Describes what a dump is taken of, for the checkpoint's manifest
+ * (`ckpt.json` in the images dir, see ckpt-inspect(1)). Without it the
+ * manifest says the source is the options' pid.
+ *
+ * @param opts    the options of the dump
+ * @param kind    "pid" or "container" (NULL: "pid"); copied
+ * @param id      the container id, or NULL; copied
+ * @param runtime the runtime that started it ("runc", "crun", "youki"), or NULL; copied
+ * @param bundle  the container's bundle directory, or NULL; copied
+ * @return 0, -EINVAL (@p opts NULL or @p kind empty) or -ENOMEM (the previous
+ *         source is then kept).
+ *
+ * Not thread-safe on one @p opts; it only touches @p opts.
+ */
+CKPT_PUBLIC int ckpt_opts_set_manifest_source(ckpt_opts *opts, const char *kind, const char *id,
+					      const char *runtime, const char *bundle);
 
 /* ------------------------------------------------------------------------ */
 /** @name Operations (each one runs one criu swrk session) */

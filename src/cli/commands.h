@@ -62,6 +62,7 @@ int cmd_restore(const struct global_args *g, int argc, char **argv);
 int cmd_check(const struct global_args *g, int argc, char **argv);
 int cmd_version(const struct global_args *g, int argc, char **argv);
 int cmd_demo(const struct global_args *g, int argc, char **argv);
+int cmd_inspect(const struct global_args *g, int argc, char **argv);
 
 /* main.c's global option parser, testable: returns the index of the
  * subcommand in argv, 0 after --help/--version, or -EINVAL. */

@@ -13,6 +13,7 @@ const struct command cli_commands[] = {
 	{ "checkpoint", cmd_checkpoint, "checkpoint a process tree" },
 	{ "restore", cmd_restore, "restore a process tree from a checkpoint" },
 	{ "check", cmd_check, "check what criu, the kernel and ckpt support here" },
+	{ "inspect", cmd_inspect, "show what a checkpoint holds, from its ckpt.json" },
 	{ "version", cmd_version, "print ckpt's and criu's versions" },
 	{ "demo", cmd_demo, "checkpoint and restore a built-in counter, show it carried on" },
 	{},

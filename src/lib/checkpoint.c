@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "manifest.h"
 #include "session.h"
 #include "util.h"
 
@@ -361,6 +362,7 @@ do_dump(const ckpt_opts *o, enum opts_op op, ckpt_result **ret, ckpt_error **err
 {
 	struct dump_dirs d = { 0 };
 	struct session ss = { 0 };
+	struct manifest mf = { 0 };
 	ckpt_result *res = NULL;
 	int r;
 
@@ -369,6 +371,7 @@ do_dump(const ckpt_opts *o, enum opts_op op, ckpt_result **ret, ckpt_error **err
 	ss.swrk = (struct swrk)SWRK_INIT;
 	if ((r = dump_check(o, op, err)) < 0 || (r = dump_prepare(o, op, &d, err)) < 0)
 		goto out;
+	manifest_begin(&mf, o->pid); /* the tree as it is before criu touches it */
 	if ((r = session_open(&ss, o, true, err)) < 0)
 		goto out;
 	ss.log_path = d.log_path ? strdup(d.log_path) : NULL;
@@ -376,6 +379,7 @@ do_dump(const ckpt_opts *o, enum opts_op op, ckpt_result **ret, ckpt_error **err
 		goto out;
 	d.criu_done = true;
 	session_finish(&ss, NULL);
+	(void)manifest_commit(&mf, o, op, &ss, d.images_fd); /* best effort: the images are good */
 	if ((r = dump_commit(&d, err)) < 0)
 		goto out;
 	if ((r = session_result(&ss, &res)) < 0) {
@@ -399,6 +403,7 @@ out:
 	}
 	session_close(&ss);
 	dump_dirs_free(&d);
+	manifest_free(&mf);
 	return r;
 }
 

@@ -57,6 +57,7 @@ ckpt_opts_free(ckpt_opts *o)
 	kv_free(o->join_ns, o->n_join_ns);
 	kv_free(o->ext_mnt, o->n_ext_mnt);
 	kv_free(o->cg_root, o->n_cg_root);
+	opts_source_free(&o->source);
 	free(o);
 }
 

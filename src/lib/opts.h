@@ -17,6 +17,15 @@ struct inherit {
 	int fd; /* the caller's fd */
 };
 
+/* What a checkpoint was taken of, for its manifest (manifest.c). */
+struct opts_source {
+	char *kind; /* "pid" (NULL) or "container" */
+	char *id;
+	char *runtime;
+	char *bundle;
+};
+void opts_source_free(struct opts_source *s);
+
 struct ckpt_opts {
 	char *criu_path;
 	char *images_dir;
@@ -52,6 +61,7 @@ struct ckpt_opts {
 	ckpt_notify_fn notify;
 	void *notify_data;
 	volatile int *cancel;
+	struct opts_source source;
 };
 
 enum opts_op {

@@ -21,6 +21,7 @@ session_open(struct session *ss, const ckpt_opts *o, bool pass_inherit_fds, ckpt
 	ss->swrk.cancel = o->cancel;
 	/* Keep criu out of the terminal's ^C, except where the tasks join its group. */
 	ss->swrk.new_pgrp = !o->flags[CKPT_FLAG_SHELL_JOB];
+	ss->swrk.tty_stdin = o->flags[CKPT_FLAG_SHELL_JOB];
 	if ((r = swrk_resolve(o->criu_path, &ss->criu, err)) < 0)
 		return r;
 	if (n) {
@@ -213,6 +214,25 @@ session_request(struct session *ss, CriuReq *req, const char *what, CriuResp **r
 	return r;
 }
 
+/*
+ * criu locks a network namespace after the network-lock notification and
+ * unlocks it before network-unlock: a criu that dies in between leaves its
+ * rules behind, and the resumed tasks are cut off the network.
+ */
+static bool
+network_left_locked(const struct session *ss)
+{
+	bool locked = false;
+
+	for (size_t i = 0; i < ss->n_events; i++) {
+		if (strcmp(ss->events[i].name, "network-lock") == 0)
+			locked = true;
+		else if (strcmp(ss->events[i].name, "network-unlock") == 0)
+			locked = false;
+	}
+	return locked;
+}
+
 void
 session_finish(struct session *ss, ckpt_error **err)
 {
@@ -230,6 +250,9 @@ session_finish(struct session *ss, ckpt_error **err)
 		_cleanup_free_ char *excerpt = ckpt_log_excerpt(ss->log_path, 8);
 		ckpt_err_set_log(err, ss->log_path, excerpt ? excerpt : output);
 	}
+	if (WIFSIGNALED(ss->swrk.wstatus) && network_left_locked(ss))
+		ckpt_err_prefix(err, 0, "the tasks' network may still be locked (criu's CRIU chains in their network "
+					"namespace drop every packet; remove them with iptables or nft)");
 	if (WIFSIGNALED(ss->swrk.wstatus) && !(*err)->criu_errmsg)
 		ckpt_err_prefix(err, 0, "criu was killed by signal %d", WTERMSIG(ss->swrk.wstatus));
 }
