@@ -122,9 +122,16 @@ swrk_start(struct swrk *s, const char *criu, const int *fds, size_t n, ckpt_erro
 	s->out_fd = memfd_create("criu-output", MFD_CLOEXEC);
 	if (s->out_fd < 0)
 		return ckpt_err_sys(err, errno, "memfd_create");
-	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	/*
+	 * criu restores a shell job's terminal from its own stdin ("Don't have
+	 * tty to inherit session from" otherwise): a shell job's criu gets ours.
+	 */
+	if (s->tty_stdin && isatty(STDIN_FILENO))
+		null_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	else
+		null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null_fd < 0)
-		return ckpt_err_sys(err, errno, "open `/dev/null`");
+		return ckpt_err_sys(err, errno, "open criu's stdin");
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return ckpt_err_sys(err, errno, "pipe2");
 	err_r = pipefd[0];

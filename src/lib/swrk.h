@@ -21,6 +21,7 @@ struct swrk {
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC, 0 = none */
 	volatile int *cancel;
 	bool new_pgrp;	      /* put criu in its own process group */
+	bool tty_stdin;	      /* a shell job: criu's stdin is ours when it is a terminal */
 };
 
 #define SWRK_INIT                                                                                  \
