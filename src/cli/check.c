@@ -223,6 +223,8 @@ cmd_check(const struct global_args *g, int argc, char **argv)
 		return EXIT_FAIL;
 	build_report(&r, o);
 	json ? print_json(&r) : print_text(&r);
+	if (!r.criu_ok)
+		log_event(g, "error", "check: %s", r.criu_why);
 	free(r.criu_path);
 	ckpt_opts_free(o);
 	return r.criu_ok ? EXIT_OK : EXIT_FAIL;

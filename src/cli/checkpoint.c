@@ -319,6 +319,7 @@ cmd_checkpoint(const struct global_args *g, int argc, char **argv)
 	ckpt_opts_set_notify(o, progress_notify, &p);
 	catch_signals(o);
 	log_event(g, "info", "checkpoint pid %d into %s", a.pid, a.image_path);
+	progress_start(&p);
 	r = a.pre_dump ? ckpt_pre_dump(o, &res, &err) : ckpt_dump(o, &res, &err);
 	progress_done(&p);
 	if (r < 0) {

@@ -3,6 +3,7 @@
 #define CKPT_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ckpt.h"
@@ -56,14 +57,19 @@ int print_checkpoint(const struct out *out, const ckpt_result *res, bool pre_dum
 int print_restore(const struct out *out, const ckpt_result *res);
 void log_event(const struct global_args *g, const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Runs a subcommand, logging its start (with its arguments) and its end. */
+int run_logged(const struct global_args *g, const struct command *c, int argc, char **argv);
 
-/* Progress on a terminal, driven by criu's notifications. */
+/* Progress on a terminal, driven by criu's notifications: one status line
+ * on stderr, "<verb>: <phase>... [<elapsed>s]", cleared by progress_done(). */
 struct progress {
 	const struct out *out;
 	const char *verb;
 	ckpt_notify_fn next; /* a further callback (may be NULL) */
 	void *next_data;
+	uint64_t t0_ns; /* CLOCK_MONOTONIC when progress_start() ran */
 };
+void progress_start(struct progress *p);
 int progress_notify(const char *script, pid_t pid, int fd, void *data);
 void progress_done(const struct progress *p);
 

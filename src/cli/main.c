@@ -14,8 +14,9 @@ main(int argc, char **argv)
 		return i == 0 ? EXIT_OK : EXIT_USAGE;
 	for (const struct command *c = cli_commands; c->name; c++) {
 		if (strcmp(argv[i], c->name) == 0)
-			return c->run(&g, argc - i, argv + i);
+			return run_logged(&g, c, argc - i, argv + i);
 	}
 	usage_error(NULL, "unknown command `%s`", argv[i]);
+	log_event(&g, "error", "unknown command `%s`", argv[i]);
 	return EXIT_USAGE;
 }

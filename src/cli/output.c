@@ -7,6 +7,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "cli.h"
+#include "config.h"
 
 void
 out_init(struct out *out, const struct global_args *g, bool json, bool quiet)
@@ -15,6 +16,22 @@ out_init(struct out *out, const struct global_args *g, bool json, bool quiet)
 	out->quiet = quiet;
 	out->g = g;
 	out->progress = !json && !quiet && isatty(STDERR_FILENO);
+}
+
+/* A logfmt value: quotes, backslashes and control characters escaped. */
+static void
+put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
 }
 
 /* --log FILE: one line per event, text or JSON, like runc's --log. */
@@ -57,9 +74,44 @@ log_event(const struct global_args *g, const char *level, const char *fmt, ...)
 		fprintf(f, "%.*s\n", (int)len, buf);
 		yajl_gen_free(j);
 	} else {
-		fprintf(f, "time=\"%s.%09ldZ\" level=%s msg=\"%s\"\n", ts, now.tv_nsec, level, msg);
+		fprintf(f, "time=\"%s.%09ldZ\" level=%s msg=\"", ts, now.tv_nsec, level);
+		put_escaped(f, msg);
+		fputs("\"\n", f);
 	}
 	fclose(f);
+}
+
+/* The command line, quoted where needed, cut at len. */
+static void
+join_args(int argc, char **argv, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < argc && n < len; i++) {
+		bool q = !*argv[i] || strpbrk(argv[i], " \t\"'\\$`") != NULL;
+		int w = snprintf(buf + n, len - n, "%s%s%s%s", i ? " " : "", q ? "'" : "", argv[i], q ? "'" : "");
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+}
+
+int
+run_logged(const struct global_args *g, const struct command *c, int argc, char **argv)
+{
+	char args[1024];
+	int r;
+
+	join_args(argc, argv, args, sizeof(args));
+	log_event(g, "info", "ckpt %s: start (ckpt %s)", args, CKPT_VERSION);
+	if (g->debug)
+		log_event(g, "debug", "criu binary %s, criu log level 4 (the most detailed; always)",
+			  g->criu ? g->criu : "criu from PATH");
+	r = c->run(g, argc, argv);
+	log_event(g, r == EXIT_OK ? "info" : "error", "ckpt %s: exit status %d%s", c->name, r,
+		  r == EXIT_USAGE ? " (usage error)" : "");
+	return r;
 }
 
 static void
@@ -198,6 +250,27 @@ version_string(int v, char *buf, size_t len)
 	snprintf(buf, len, "%d.%d.%d", v / 10000, v / 100 % 100, v % 100);
 }
 
+/* On a terminal the summary on stderr says it all: no second line on stdout. */
+static bool
+summary_replaces_stdout(const struct out *out)
+{
+	return out->progress && isatty(STDOUT_FILENO);
+}
+
+/* The one-line summary on the terminal: pid, size, downtime, total. */
+static void
+checkpoint_summary(const ckpt_result *res, bool pre_dump, uint64_t pre, uint64_t post)
+{
+	char down[64] = "";
+
+	if (post > pre && pre)
+		snprintf(down, sizeof(down), ", %s %.1f ms", pre_dump ? "frozen" : "downtime",
+			 (double)(post - pre) / 1e6);
+	fprintf(stderr, "%s pid %d into %s: %.1f MiB%s, total %.1f ms\n", pre_dump ? "pre-dumped" : "checkpointed",
+		ckpt_result_pid(res), ckpt_result_images_dir(res) ? ckpt_result_images_dir(res) : "(fd)",
+		(double)ckpt_result_image_bytes(res) / (1 << 20), down, (double)ckpt_result_wall_ns(res) / 1e6);
+}
+
 /*
  * criu sends pre-dump before it freezes the tree and post-dump once every
  * image is written, with the tree still frozen: the interval between the two
@@ -230,13 +303,15 @@ print_checkpoint(const struct out *out, const ckpt_result *res, bool pre_dump)
 		json_events(j, res);
 		yajl_gen_map_close(j);
 		json_print(j);
-	} else if (!out->quiet) {
+	} else if (!out->quiet && !summary_replaces_stdout(out)) {
 		printf("%s pid %d into %s: %.1f MiB in %.1f ms (dump %.1f ms)\n",
 		       pre_dump ? "pre-dumped" : "checkpointed", ckpt_result_pid(res),
 		       ckpt_result_images_dir(res) ? ckpt_result_images_dir(res) : "(fd)",
 		       (double)ckpt_result_image_bytes(res) / (1 << 20), (double)wall / 1e6,
 		       post > pre ? (double)(post - pre) / 1e6 : 0.0);
 	}
+	if (out->progress)
+		checkpoint_summary(res, pre_dump, pre, post);
 	log_event(out->g, "info", "checkpoint of pid %d done in %.1f ms", ckpt_result_pid(res), (double)wall / 1e6);
 	return EXIT_OK;
 }
@@ -260,10 +335,13 @@ print_restore(const struct out *out, const ckpt_result *res)
 		json_events(j, res);
 		yajl_gen_map_close(j);
 		json_print(j);
-	} else if (!out->quiet) {
+	} else if (!out->quiet && !summary_replaces_stdout(out)) {
 		printf("restored pid %d from %s in %.1f ms\n", ckpt_result_pid(res),
 		       ckpt_result_images_dir(res) ? ckpt_result_images_dir(res) : "(fd)", (double)wall / 1e6);
 	}
+	if (out->progress)
+		fprintf(stderr, "restored pid %d from %s in %.1f ms\n", ckpt_result_pid(res),
+			ckpt_result_images_dir(res) ? ckpt_result_images_dir(res) : "(fd)", (double)wall / 1e6);
 	fflush(stdout);
 	log_event(out->g, "info", "restore of pid %d done in %.1f ms", ckpt_result_pid(res), (double)wall / 1e6);
 	return EXIT_OK;
@@ -293,6 +371,32 @@ phase_of(const char *script)
 	return NULL;
 }
 
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+progress_show(const struct progress *p, const char *phase)
+{
+	double s = (double)(mono_ns() - p->t0_ns) / 1e9;
+
+	fprintf(stderr, "\r\033[K%s: %s... [%.2fs]", p->verb, phase, s);
+	fflush(stderr);
+}
+
+void
+progress_start(struct progress *p)
+{
+	p->t0_ns = mono_ns();
+	if (p->out->progress)
+		progress_show(p, "starting criu");
+}
+
 int
 progress_notify(const char *script, pid_t pid, int fd, void *data)
 {
@@ -301,7 +405,7 @@ progress_notify(const char *script, pid_t pid, int fd, void *data)
 
 	log_event(p->out->g, "debug", "criu notify %s pid %d", script, pid);
 	if (p->out->progress && phase)
-		fprintf(stderr, "\r\033[K%s: %s...", p->verb, phase);
+		progress_show(p, phase);
 	return p->next ? p->next(script, pid, fd, p->next_data) : 0;
 }
 

@@ -282,6 +282,7 @@ cmd_restore(const struct global_args *g, int argc, char **argv)
 	if (!a.detach && !a.no_subreaper)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	ckpt_opts_set_notify(o, progress_notify, &p);
+	progress_start(&p);
 	r = ckpt_restore(o, &res, &err);
 	progress_done(&p);
 	if (r < 0) {

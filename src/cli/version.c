@@ -78,6 +78,8 @@ cmd_version(const struct global_args *g, int argc, char **argv)
 		else
 			fprintf(stderr, "ckpt: %s\n", ckpt_error_message(err));
 	}
+	if (r < 0)
+		log_event(g, "error", "version: %s", ckpt_error_message(err));
 	free(path);
 	ckpt_error_free(err);
 	ckpt_opts_free(o);
