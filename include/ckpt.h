@@ -266,6 +266,41 @@ CKPT_PUBLIC int ckpt_pre_dump(const ckpt_opts *opts, ckpt_result **ret_result, c
 /** Restores a tree from the images dir; ckpt_result_pid() gives its root. */
 CKPT_PUBLIC int ckpt_restore(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
 /* ------------------------------------------------------------------------ */
+/** @name Live migration: page server and lazy pages */
+
+/** A running criu page server (the receiving side of a page-server dump). */
+typedef struct ckpt_page_server ckpt_page_server;
+
+/**
+ * Starts criu's page server on the options' page-server address and port
+ * (port 0: any free port), writing the pages it receives into the images
+ * dir. It serves one dump, then exits. The server is listening when this
+ * returns. Needs ckpt_opts_set_page_server() and an images dir.
+ */
+CKPT_PUBLIC int ckpt_page_server_start(const ckpt_opts *opts, ckpt_page_server **ret_server, ckpt_error **err);
+/** The page server's pid (a child of the criu process libckpt started). */
+CKPT_PUBLIC pid_t ckpt_page_server_pid(const ckpt_page_server *ps);
+/** The port it listens on. */
+CKPT_PUBLIC int ckpt_page_server_port(const ckpt_page_server *ps);
+/**
+ * Waits until the page server exits (after it has served a dump).
+ * @param ret_status its wait status (see waitpid(2)); 0 after a served dump.
+ */
+CKPT_PUBLIC int ckpt_page_server_wait(ckpt_page_server *ps, int *ret_status, ckpt_error **err);
+/** Stops the page server if it still runs (SIGTERM, then SIGKILL) and frees it. NULL is allowed. */
+CKPT_PUBLIC void ckpt_page_server_free(ckpt_page_server *ps);
+
+/**
+ * Starts criu's lazy-pages daemon (there is no RPC request for it: this runs
+ * `criu lazy-pages --page-server` with the same fd and signal hygiene as
+ * swrk). It connects to the options' page-server address and port, where a
+ * `--lazy-pages` dump serves the memory, and serves a lazy restore that uses
+ * the same work dir (default: the images dir). The daemon is the caller's
+ * child: reap it with waitpid(2); it exits once every page is transferred.
+ */
+CKPT_PUBLIC int ckpt_lazy_pages_start(const ckpt_opts *opts, pid_t *ret_pid, ckpt_error **err);
+
+/* ------------------------------------------------------------------------ */
 /** @name Results */
 
 /** Frees a result. NULL is allowed. */
@@ -288,6 +323,160 @@ CKPT_PUBLIC int ckpt_result_event(const ckpt_result *res, size_t i, const char *
 				  uint64_t *ret_ns);
 /** criu's version as seen during the operation (major*10000+minor*100+sub). */
 CKPT_PUBLIC int ckpt_result_criu_version(const ckpt_result *res);
+
+/* ------------------------------------------------------------------------ */
+/** @name Containers
+ *
+ * Checkpoint and restore of OCI containers by id, whichever runtime started
+ * them (runc, crun or youki): libckpt reads the runtime's state and the
+ * bundle's config.json, turns the container into criu options (root, bind
+ * mounts, masked paths, namespaces, cgroups, stdio pipes, terminal) and
+ * runs ckpt_dump() or ckpt_restore(). See docs/containers.md.
+ */
+
+/** A container found by id: what its runtime and bundle say about it. */
+typedef struct ckpt_container ckpt_container;
+/** Opaque options of the container functions (runtime, state root, bundle, ...). */
+typedef struct ckpt_container_opts ckpt_container_opts;
+
+/** The OCI runtimes whose state libckpt reads. */
+enum ckpt_runtime {
+	CKPT_RUNTIME_ANY = 0, /**< look in every runtime's default state root */
+	CKPT_RUNTIME_RUNC,    /**< runc: `<root>/<id>/state.json`, default root /run/runc */
+	CKPT_RUNTIME_CRUN,    /**< crun: `<root>/<id>/status`, default root /run/crun */
+	CKPT_RUNTIME_YOUKI,   /**< youki: `<root>/<id>/state.json`, default root /run/youki */
+};
+
+/** Boolean container options, set with ckpt_container_opts_set_flag(). */
+enum ckpt_container_flag {
+	/** dump: do not run the runtime's `delete` after a dump that stopped the container */
+	CKPT_CONTAINER_KEEP_STATE = 0,
+	/** restore: do not write the runtime's state for the restored container (crun, youki) */
+	CKPT_CONTAINER_NO_REGISTER,
+	_CKPT_CONTAINER_FLAG_MAX
+};
+
+/** "runc", "crun", "youki", or "any". Never NULL. */
+CKPT_PUBLIC const char *ckpt_runtime_name(enum ckpt_runtime rt);
+/** Parses "runc", "crun" or "youki". Returns 0 or -EINVAL. */
+CKPT_PUBLIC int ckpt_runtime_from_name(const char *name, enum ckpt_runtime *ret_runtime);
+
+/**
+ * Checks a container id as runc does, before it is ever joined to a path:
+ * 1 to 1024 bytes of letters, digits, '_', '+', '-' and '.', without "..".
+ * @return 0, or -EINVAL with a message naming the id and the reason.
+ */
+CKPT_PUBLIC int ckpt_container_id_check(const char *id, ckpt_error **err);
+
+/** Allocates container options with the defaults (any runtime, default roots). 0 or -ENOMEM. */
+CKPT_PUBLIC int ckpt_container_opts_new(ckpt_container_opts **ret_copts);
+/** Frees container options. NULL is allowed. */
+CKPT_PUBLIC void ckpt_container_opts_free(ckpt_container_opts *copts);
+/** Which runtime's state to read (default CKPT_RUNTIME_ANY). */
+CKPT_PUBLIC int ckpt_container_opts_set_runtime(ckpt_container_opts *copts, enum ckpt_runtime rt);
+/**
+ * The runtime's state root (its `--root`). Needs a runtime other than
+ * CKPT_RUNTIME_ANY when the container is looked up. NULL: the default root.
+ */
+CKPT_PUBLIC int ckpt_container_opts_set_state_root(ckpt_container_opts *copts, const char *dir);
+/** The runtime's binary for `delete` (default: its name, looked up in PATH). */
+CKPT_PUBLIC int ckpt_container_opts_set_runtime_path(ckpt_container_opts *copts, const char *path);
+/**
+ * restore: the bundle (the directory holding config.json). Default: the
+ * bundle recorded in the images by a ckpt container dump.
+ */
+CKPT_PUBLIC int ckpt_container_opts_set_bundle(ckpt_container_opts *copts, const char *dir);
+/**
+ * restore: the AF_UNIX socket the restored terminal's pty master is sent to
+ * (SCM_RIGHTS), as runc's `--console-socket`. Needed for terminal containers.
+ */
+CKPT_PUBLIC int ckpt_container_opts_set_console_socket(ckpt_container_opts *copts, const char *path);
+/**
+ * restore: the caller's fds that take the place of the container's stdio
+ * pipes (descriptors.json entries "pipe:[...]"); default 0, 1 and 2. The fds
+ * stay the caller's; they must be open while ckpt_container_restore() runs.
+ */
+CKPT_PUBLIC int ckpt_container_opts_set_stdio(ckpt_container_opts *copts, int in, int out, int err_fd);
+/**
+ * restore: the cgroup to restore into, relative to the hierarchy roots
+ * (e.g. "/mycontainer"). Default: the cgroup the container was dumped in.
+ */
+CKPT_PUBLIC int ckpt_container_opts_set_cgroup(ckpt_container_opts *copts, const char *path);
+/** Sets or clears a ckpt_container_flag. */
+CKPT_PUBLIC int ckpt_container_opts_set_flag(ckpt_container_opts *copts, enum ckpt_container_flag flag, int on);
+
+/**
+ * Finds a running container by id and checks that its init is alive and is
+ * the process the state describes (by its start time, so a recycled pid is
+ * never taken for it). Without a runtime, the default roots of all three are
+ * searched and the id must be found in exactly one.
+ *
+ * @param copts options (runtime, state root), or NULL for the defaults
+ * @return 0; -EINVAL for a bad id or a malformed state or config.json;
+ *         -ENOENT when no runtime knows the id; -ENOTUNIQ when several do;
+ *         -ESRCH when the container is not running.
+ */
+CKPT_PUBLIC int ckpt_container_find(const ckpt_container_opts *copts, const char *id, ckpt_container **ret_container,
+				    ckpt_error **err);
+/** Frees a container. NULL is allowed. */
+CKPT_PUBLIC void ckpt_container_free(ckpt_container *c);
+/** The container's id. */
+CKPT_PUBLIC const char *ckpt_container_get_id(const ckpt_container *c);
+/** The runtime whose state described it. */
+CKPT_PUBLIC enum ckpt_runtime ckpt_container_get_runtime(const ckpt_container *c);
+/** The pid of its init (in the caller's pid namespace). */
+CKPT_PUBLIC pid_t ckpt_container_get_pid(const ckpt_container *c);
+/** Its bundle directory. */
+CKPT_PUBLIC const char *ckpt_container_get_bundle(const ckpt_container *c);
+/** Its root file system (absolute). */
+CKPT_PUBLIC const char *ckpt_container_get_rootfs(const ckpt_container *c);
+/** Its cgroup relative to the hierarchy roots, or NULL when unknown. */
+CKPT_PUBLIC const char *ckpt_container_get_cgroup(const ckpt_container *c);
+/** Its state directory (`<root>/<id>`). */
+CKPT_PUBLIC const char *ckpt_container_get_state_dir(const ckpt_container *c);
+/** 1 when its process has a terminal (config.json process.terminal), else 0. */
+CKPT_PUBLIC int ckpt_container_get_terminal(const ckpt_container *c);
+/** What the init's fd @p fd (0, 1 or 2) was at start ("pipe:[123]", "/dev/null"), or NULL. */
+CKPT_PUBLIC const char *ckpt_container_get_descriptor(const ckpt_container *c, int fd);
+/** The config.json annotation @p key, or NULL. */
+CKPT_PUBLIC const char *ckpt_container_get_annotation(const ckpt_container *c, const char *key);
+
+/**
+ * Checkpoints container @p id into the images dir of @p opts.
+ *
+ * @p opts gives the images dir and criu's options (leave-running,
+ * tcp-established, manage-cgroups mode, ...); it is not modified: the
+ * container's root, external mounts, namespaces and freezer cgroup are added
+ * to a copy. Also writes `descriptors.json` (runc's format, so `runc restore`
+ * can restore the images) and `ckpt-container.json` into the images dir.
+ * Unless CKPT_FLAG_LEAVE_RUNNING is set (the container then keeps running,
+ * its state untouched), criu stops the container and the runtime's own
+ * `delete --force` removes its state, as `runc checkpoint` does; set
+ * CKPT_CONTAINER_KEEP_STATE to skip that.
+ *
+ * @param copts options (runtime, state root, runtime binary), or NULL
+ * @param ret_result optional: the dump's result (ckpt_result_pid() is the init)
+ */
+CKPT_PUBLIC int ckpt_container_dump(const ckpt_opts *opts, const char *id, const ckpt_container_opts *copts,
+				    ckpt_result **ret_result, ckpt_error **err);
+/**
+ * Restores container @p id from the images dir of @p opts (made by
+ * ckpt_container_dump() or `runc checkpoint`) into the bundle's rootfs:
+ * bind mounts mapped back to their sources, the stdio pipes replaced by the
+ * caller's fds (see ckpt_container_opts_set_stdio()), namespaces given by
+ * path joined, the terminal's new pty master sent to the console socket,
+ * and the tree placed in the container's cgroup. Then, unless
+ * CKPT_CONTAINER_NO_REGISTER is set, a crun or youki container is written
+ * back into the runtime's state (`crun kill`, `crun delete` work on it); a
+ * runc container is not (use `runc restore` for runc's own bookkeeping).
+ * The id must not be in use in the runtime's state root.
+ *
+ * @param copts options (runtime, state root, bundle, console socket, stdio,
+ *              cgroup), or NULL
+ * @param ret_result optional: ckpt_result_pid() is the restored init
+ */
+CKPT_PUBLIC int ckpt_container_restore(const ckpt_opts *opts, const char *id, const ckpt_container_opts *copts,
+				       ckpt_result **ret_result, ckpt_error **err);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,7 @@ struct checkpoint_args {
 	const char *image_path;
 	const char *work_path;
 	const char *parent_path;
+	const char *ext_unix_inodes; /* --ext-unix-sk=INO,... */
 	bool leave_running, tcp_established, tcp_skip_in_flight, tcp_close, link_remap, ext_unix_sk;
 	bool shell_job, lazy_pages, file_locks, pre_dump, auto_dedup, json, quiet, no_staging;
 	int status_fd;
@@ -63,6 +64,8 @@ int cmd_check(const struct global_args *g, int argc, char **argv);
 int cmd_version(const struct global_args *g, int argc, char **argv);
 int cmd_demo(const struct global_args *g, int argc, char **argv);
 int cmd_inspect(const struct global_args *g, int argc, char **argv);
+int cmd_page_server(const struct global_args *g, int argc, char **argv);
+int cmd_lazy_pages(const struct global_args *g, int argc, char **argv);
 
 /* main.c's global option parser, testable: returns the index of the
  * subcommand in argv, 0 after --help/--version, or -EINVAL. */

@@ -12,6 +12,8 @@
 const struct command cli_commands[] = {
 	{ "checkpoint", cmd_checkpoint, "checkpoint a process tree" },
 	{ "restore", cmd_restore, "restore a process tree from a checkpoint" },
+	{ "page-server", cmd_page_server, "receive a migration's memory pages (criu page server)" },
+	{ "lazy-pages", cmd_lazy_pages, "serve a lazy restore's memory from a migration source" },
 	{ "check", cmd_check, "check what criu, the kernel and ckpt support here" },
 	{ "inspect", cmd_inspect, "show what a checkpoint holds, from its ckpt.json" },
 	{ "version", cmd_version, "print ckpt's and criu's versions" },

@@ -271,6 +271,9 @@ check_final(const CriuReq *req, const CriuResp *resp, int fd, ckpt_error **err)
 	}
 	if (resp->type == req->type)
 		return 0;
+	/* criu answers PAGE_SERVER_CHLD with a PAGE_SERVER-typed response */
+	if (req->type == CRIU_REQ_TYPE__PAGE_SERVER_CHLD && resp->type == CRIU_REQ_TYPE__PAGE_SERVER)
+		return 0;
 	if (resp->type == CRIU_REQ_TYPE__EMPTY && !resp->success)
 		return ckpt_err_set(err, EINVAL, "criu refused the %s request (invalid, or unknown to this criu)",
 				    rpc_type_name(req->type));

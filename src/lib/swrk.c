@@ -105,7 +105,7 @@ child_exec(const struct swrk *s, const char *criu, int sk, int null_fd, const in
 	/* dup2 cleared CLOEXEC on the targets; nothing else may reach criu */
 	if (close_range(SWRK_INHERIT_BASE + (unsigned)n, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		goto fail;
-	execve(criu, argv, envp);
+	execve(criu, s->cli_argv ? (char *const *)s->cli_argv : argv, envp);
 fail:
 	e = errno;
 	(void)!write(errpipe, &e, sizeof(e));

@@ -22,6 +22,7 @@ struct swrk {
 	volatile int *cancel;
 	bool new_pgrp;	      /* put criu in its own process group */
 	bool tty_stdin;	      /* a shell job: criu's stdin is ours when it is a terminal */
+	const char *const *cli_argv; /* run this criu command line instead of swrk */
 };
 
 #define SWRK_INIT                                                                                  \
