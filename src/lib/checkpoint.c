@@ -375,7 +375,11 @@ do_dump(const ckpt_opts *o, enum opts_op op, ckpt_result **ret, ckpt_error **err
 	if ((r = session_open(&ss, o, true, err)) < 0)
 		goto out;
 	ss.log_path = d.log_path ? strdup(d.log_path) : NULL;
-	if ((r = dump_gate(&ss, o, op, err)) < 0 || (r = dump_send(&ss, o, op, &d, err)) < 0)
+	if ((r = dump_gate(&ss, o, op, err)) < 0) {
+		ss.ckpt_refused = r == -EOPNOTSUPP; /* not criu's failure: ckpt said no */
+		goto out;
+	}
+	if ((r = dump_send(&ss, o, op, &d, err)) < 0)
 		goto out;
 	d.criu_done = true;
 	session_finish(&ss, NULL);

@@ -245,7 +245,7 @@ session_finish(struct session *ss, ckpt_error **err)
 	if (!err || !*err || !ss->swrk.reaped)
 		return;
 	ckpt_err_set_status(err, ss->swrk.wstatus);
-	if (!was_reaped && !(*err)->log_excerpt) {
+	if (!was_reaped && !(*err)->log_excerpt && !ss->ckpt_refused) {
 		_cleanup_free_ char *output = swrk_output(&ss->swrk, 4096);
 		_cleanup_free_ char *excerpt = ckpt_log_excerpt(ss->log_path, 8);
 		ckpt_err_set_log(err, ss->log_path, excerpt ? excerpt : output);

@@ -32,6 +32,7 @@ struct session {
 	int callback_ret; /* first failure of the user's notify callback */
 	char *callback_script;
 	char *log_path;	   /* where criu's log of the request goes */
+	bool ckpt_refused; /* ckpt itself refused the request: criu's output is noise */
 };
 
 int session_open(struct session *ss, const ckpt_opts *o, bool pass_inherit_fds, ckpt_error **err);
