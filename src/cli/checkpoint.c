@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,7 +27,8 @@ static const char checkpoint_help[] =
 	"      --tcp-skip-in-flight      skip in-flight (half-open) TCP connections\n"
 	"      --tcp-close               do not lock or dump established connections, restore them closed\n"
 	"      --link-remap              allow link remaps of unlinked open files\n"
-	"      --ext-unix-sk             allow unix sockets connected to a peer outside the tree\n"
+	"      --ext-unix-sk[=INO,...]   allow unix sockets connected to a peer outside the tree; a stream\n"
+	"                                socket only by its inode INO (restore it with --inherit-fd)\n"
 	"      --shell-job               the tree is a shell job (on a terminal, in the caller's session)\n"
 	"      --lazy-pages              leave memory behind and serve it to a lazy restore (post-copy)\n"
 	"      --status-fd FD            write one byte to FD when the lazy page server is ready\n"
@@ -78,7 +81,7 @@ static const struct option checkpoint_options[] = {
 	{ "tcp-skip-in-flight", no_argument, NULL, OPT_TCP_SKIP_IN_FLIGHT },
 	{ "tcp-close", no_argument, NULL, OPT_TCP_CLOSE },
 	{ "link-remap", no_argument, NULL, OPT_LINK_REMAP },
-	{ "ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX_SK },
+	{ "ext-unix-sk", optional_argument, NULL, OPT_EXT_UNIX_SK },
 	{ "shell-job", no_argument, NULL, OPT_SHELL_JOB },
 	{ "lazy-pages", no_argument, NULL, OPT_LAZY_PAGES },
 	{ "status-fd", required_argument, NULL, OPT_STATUS_FD },
@@ -114,6 +117,35 @@ check_status_fd(const char *s, int *ret)
 	return 0;
 }
 
+/* --ext-unix-sk=INO,...: the inodes of the tree's sockets whose peer is outside. */
+static int
+check_unix_inodes(const char *s)
+{
+	const char *p = s;
+	char *end;
+
+	do {
+		if (*p < '1' || *p > '9' || strtoul(p, &end, 10) > UINT32_MAX || (*end && *end != ','))
+			return usage_error("checkpoint", "--ext-unix-sk: `%s` is not a list of socket inodes", s);
+		p = end + 1;
+	} while (*end);
+	return 0;
+}
+
+static int
+add_unix_inodes(const char *s, ckpt_opts *o)
+{
+	char item[32];
+	char *end;
+	int r = 0;
+
+	for (const char *p = s; p && *p; p = *end ? end + 1 : NULL) {
+		snprintf(item, sizeof(item), "unix[%lu]", strtoul(p, &end, 10));
+		r |= ckpt_opts_add_external(o, item);
+	}
+	return r;
+}
+
 static int
 add_empty_ns(const char *cmd, const char *ns, const char **list, int *n)
 {
@@ -144,7 +176,10 @@ checkpoint_opt(int c, const char *arg, struct checkpoint_args *a)
 	case OPT_TCP_SKIP_IN_FLIGHT: a->tcp_skip_in_flight = true; return 0;
 	case OPT_TCP_CLOSE: a->tcp_close = true; return 0;
 	case OPT_LINK_REMAP: a->link_remap = true; return 0;
-	case OPT_EXT_UNIX_SK: a->ext_unix_sk = true; return 0;
+	case OPT_EXT_UNIX_SK:
+		a->ext_unix_sk = true;
+		a->ext_unix_inodes = arg;
+		return arg ? check_unix_inodes(arg) : 0;
 	case OPT_SHELL_JOB: a->shell_job = true; return 0;
 	case OPT_LAZY_PAGES: a->lazy_pages = true; return 0;
 	case OPT_FILE_LOCKS: a->file_locks = true; return 0;
@@ -165,6 +200,25 @@ checkpoint_opt(int c, const char *arg, struct checkpoint_args *a)
 	case OPT_TIMEOUT: return parse_int("--timeout", arg, 1, 86400, &a->timeout_s);
 	default: return usage_error("checkpoint", "unknown option");
 	}
+}
+
+/*
+ * PARENT as criu resolves it from inside the image path, which a first final
+ * dump has not created yet: "../pre" is the image path's sibling `pre` (the
+ * staging directory criu writes into is a sibling too).
+ */
+static char *
+parent_images_path(const char *image_path, const char *parent)
+{
+	char *copy, *p = NULL;
+
+	if (strncmp(parent, "../", 3) != 0 && strcmp(parent, "..") != 0)
+		return asprintf(&p, "%s/%s", image_path, parent) < 0 ? NULL : p;
+	copy = strdup(image_path);
+	if (copy && asprintf(&p, "%s/%s", dirname(copy), parent + (parent[2] ? 3 : 2)) < 0)
+		p = NULL;
+	free(copy);
+	return p;
 }
 
 /* Checks between options, once all are known. */
@@ -190,7 +244,7 @@ checkpoint_validate(struct checkpoint_args *a)
 	if (a->parent_path[0] == '/')
 		return usage_error("checkpoint", "--parent-path must be relative to the image path, not `%s`",
 				   a->parent_path);
-	if (asprintf(&p, "%s/%s", a->image_path, a->parent_path) < 0)
+	if (!(p = parent_images_path(a->image_path, a->parent_path)))
 		return -ENOMEM;
 	if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		usage_error("checkpoint", "--parent-path: `%s` (relative to the image path) is not a directory",
@@ -254,6 +308,8 @@ checkpoint_build_opts(const struct checkpoint_args *a, ckpt_opts *o)
 	r |= ckpt_opts_set_flag(o, CKPT_FLAG_TCP_CLOSE, a->tcp_close);
 	r |= ckpt_opts_set_flag(o, CKPT_FLAG_LINK_REMAP, a->link_remap);
 	r |= ckpt_opts_set_flag(o, CKPT_FLAG_EXT_UNIX_SK, a->ext_unix_sk);
+	if (a->ext_unix_inodes)
+		r |= add_unix_inodes(a->ext_unix_inodes, o);
 	r |= ckpt_opts_set_flag(o, CKPT_FLAG_SHELL_JOB, a->shell_job);
 	r |= ckpt_opts_set_flag(o, CKPT_FLAG_LAZY_PAGES, a->lazy_pages);
 	r |= ckpt_opts_set_flag(o, CKPT_FLAG_FILE_LOCKS, a->file_locks);

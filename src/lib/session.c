@@ -184,7 +184,7 @@ int
 session_request(struct session *ss, CriuReq *req, const char *what, CriuResp **ret, ckpt_error **err)
 {
 	struct rpc_notify n = { .fn = on_notify, .data = ss };
-	_cleanup_free_ char *excerpt = NULL, *output = NULL, *reason = NULL;
+	_cleanup_free_ char *excerpt = NULL, *output = NULL, *reason = NULL, *said = NULL;
 	CriuResp *resp = NULL;
 	int r, e;
 
@@ -209,7 +209,10 @@ session_request(struct session *ss, CriuReq *req, const char *what, CriuResp **r
 		r = ckpt_err_set(err, e, "criu %s failed without saying why", what);
 	}
 	ckpt_err_set_criu(err, resp->has_cr_errno ? resp->cr_errno : 0, resp->cr_errmsg);
-	ckpt_err_set_log(err, ss->log_path, excerpt ? excerpt : output);
+	/* criu prints its advice on stdout, not in its log ("Consider using --shell-job") */
+	if (excerpt && output && !noise(output) && asprintf(&said, "%s\n%s", excerpt, output) < 0)
+		said = NULL;
+	ckpt_err_set_log(err, ss->log_path, said ? said : excerpt ? excerpt : output);
 	criu_resp__free_unpacked(resp, NULL);
 	return r;
 }

@@ -19,6 +19,7 @@ opt_spawn(const char *env, const char *mode, const char *dir)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		close_range(3, ~0U, 0); /* the helper holds only what it opens itself */
 		execl(prog, prog, mode, dir, (char *)NULL);
 		_exit(127);
 	}
@@ -47,6 +48,24 @@ opt_ckpt(char **out, const char *fmt, ...)
 	st = itest_run(out, "%s %s 2>&1", itest_prog("CKPT_BIN"), args);
 	free(args);
 	return st;
+}
+
+void
+opt_ckpt_expect(int status, const char *needle, const char *fmt, ...)
+{
+	char *args, *out;
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&args, fmt, ap), 0);
+	va_end(ap);
+	st = opt_ckpt(&out, "%s", args);
+	ck_assert_msg(st == status, "`ckpt %s` exited %d, not %d; it said:\n%s", args, st, status, out);
+	if (needle)
+		opt_assert_said(out, needle);
+	free(out);
+	free(args);
 }
 
 void

@@ -90,7 +90,7 @@ exists(const char *dir, const char *name)
 /* Client and server both in the tree: the pings go on over the restored connection. */
 START_TEST(tcp_established_inside_the_tree)
 {
-	char *dir = itest_mkdtemp("tcp-pair"), *out;
+	char *dir = itest_mkdtemp("tcp-pair");
 	pid_t pids[4];
 	unsigned long at0, at1;
 	int n, port;
@@ -101,21 +101,16 @@ START_TEST(tcp_established_inside_the_tree)
 	ck_assert_int_eq(n, 2);
 	port = opt_read_int(dir, "port");
 
-	ck_assert_int_eq(opt_ckpt(&out, "checkpoint --pid %d --image-path %s/img", pids[0], dir), 1);
-	opt_assert_said(out, "Connected TCP socket, consider using --tcp-established");
-	free(out);
+	opt_ckpt_expect(1, "Connected TCP socket, consider using --tcp-established", "checkpoint --pid %d --image-path %s/img", pids[0], dir);
 	ck_assert(!exists(dir, "img"));
 	opt_assert_counting(dir, 0, pids[0]);
 	opt_assert_counting(dir, 1, pids[1]);
 
-	ck_assert_int_eq(opt_ckpt(&out, "checkpoint --pid %d --image-path %s/img --tcp-established", pids[0], dir),
-			 0);
-	free(out);
+	opt_ckpt_expect(0, NULL, "checkpoint --pid %d --image-path %s/img --tcp-established", pids[0], dir);
 	ck_assert(itest_wait_all_gone(pids, n, 10000));
 	at0 = opt_last(dir, 0);
 	at1 = opt_last(dir, 1);
-	ck_assert_int_eq(opt_ckpt(&out, "restore -d --image-path %s/img --tcp-established", dir), 0);
-	free(out);
+	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img --tcp-established", dir);
 	/* the client never reconnects: every ping after this went over the old connection */
 	opt_assert_resumed(dir, 1, at1);
 	opt_assert_resumed(dir, 0, at0);
@@ -129,25 +124,21 @@ END_TEST
 /* The peer is this test process: its socket stays open across the dump and talks to the restored tree. */
 START_TEST(tcp_established_peer_outside)
 {
-	char *dir = itest_mkdtemp("tcp-peer"), *out;
+	char *dir = itest_mkdtemp("tcp-peer");
 	pid_t pid = opt_spawn("CKPT_TCP_HELPER", "echo", dir);
 	int port = opt_read_int(dir, "port"), s = connect_port(port);
 
 	assert_echo(s, "one");
-	ck_assert_int_eq(opt_ckpt(&out, "checkpoint --pid %d --image-path %s/img", pid, dir), 1);
-	opt_assert_said(out, "Connected TCP socket, consider using --tcp-established");
-	free(out);
+	opt_ckpt_expect(1, "Connected TCP socket, consider using --tcp-established", "checkpoint --pid %d --image-path %s/img", pid, dir);
 	ck_assert(!exists(dir, "img"));
 	ck_assert_int_eq(itest_state(pid), 'S');
 	assert_echo(s, "two"); /* the failed dump left the connection working */
 
-	ck_assert_int_eq(opt_ckpt(&out, "checkpoint --pid %d --image-path %s/img --tcp-established", pid, dir), 0);
-	free(out);
+	opt_ckpt_expect(0, NULL, "checkpoint --pid %d --image-path %s/img --tcp-established", pid, dir);
 	ck_assert(itest_wait_gone(pid, 10000));
 	/* criu killed the server with its socket in repair mode: no FIN, no RST */
 	ck_assert_int_eq(peer_sees(s, 300), 0);
-	ck_assert_int_eq(opt_ckpt(&out, "restore -d --image-path %s/img --tcp-established", dir), 0);
-	free(out);
+	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img --tcp-established", dir);
 	for (int i = 0; i < 6; i++)
 		assert_echo(s, "after restore");
 	opt_assert_resumed(dir, 0, 2); /* echoes 3..8 counted by the restored server */
@@ -165,20 +156,16 @@ END_TEST
  */
 START_TEST(tcp_skip_in_flight_drops_unaccepted_connections)
 {
-	char *dir = itest_mkdtemp("tcp-inflight"), *out, *log;
+	char *dir = itest_mkdtemp("tcp-inflight"), *log;
 	pid_t pid = opt_spawn("CKPT_TCP_HELPER", "backlog", dir);
 	int port = opt_read_int(dir, "port"), queued = connect_port(port), s;
 
-	ck_assert_int_eq(opt_ckpt(&out, "checkpoint --pid %d --image-path %s/img", pid, dir), 1);
-	opt_assert_said(out, "In-flight connection");
-	free(out);
+	opt_ckpt_expect(1, "In-flight connection", "checkpoint --pid %d --image-path %s/img", pid, dir);
 	ck_assert(!exists(dir, "img"));
 	ck_assert_int_eq(itest_state(pid), 'S');
 	ck_assert_int_eq(peer_sees(queued, 100), 0); /* still queued */
 
-	ck_assert_int_eq(opt_ckpt(&out, "checkpoint --pid %d --image-path %s/img --tcp-skip-in-flight", pid, dir),
-			 0);
-	free(out);
+	opt_ckpt_expect(0, NULL, "checkpoint --pid %d --image-path %s/img --tcp-skip-in-flight", pid, dir);
 	ck_assert(itest_wait_gone(pid, 10000));
 	log = opt_read("%s/img/dump.log", dir);
 	ck_assert_msg(strstr(log, "Will skip in-flight TCP connections"), "criu was not told to skip");
@@ -187,8 +174,7 @@ START_TEST(tcp_skip_in_flight_drops_unaccepted_connections)
 	ck_assert_int_eq(peer_sees(queued, 2000), -ECONNRESET);
 	close(queued);
 
-	ck_assert_int_eq(opt_ckpt(&out, "restore -d --image-path %s/img", dir), 0);
-	free(out);
+	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img", dir);
 	/* the listener came back without the skipped connection and accepts new ones */
 	ck_assert_int_eq(itest_run(NULL, "touch %s/go", dir), 0);
 	s = connect_port(port);
@@ -202,23 +188,19 @@ END_TEST
 /* --tcp-close: no repair mode at dump (the peer sees EOF), the socket comes back closed. */
 START_TEST(tcp_close_restores_connections_closed)
 {
-	char *dir = itest_mkdtemp("tcp-close"), *out;
+	char *dir = itest_mkdtemp("tcp-close");
 	pid_t pid = opt_spawn("CKPT_TCP_HELPER", "echo", dir);
 	int s = connect_port(opt_read_int(dir, "port"));
 
 	assert_echo(s, "one");
-	ck_assert_int_eq(opt_ckpt(&out, "checkpoint --pid %d --image-path %s/img --tcp-close", pid, dir), 0);
-	free(out);
+	opt_ckpt_expect(0, NULL, "checkpoint --pid %d --image-path %s/img --tcp-close", pid, dir);
 	ck_assert(itest_wait_gone(pid, 10000));
 	ck_assert_int_eq(peer_sees(s, 2000), 1);
 	close(s);
 
 	/* criu insists: images dumped with --tcp-close restore only with it */
-	ck_assert_int_eq(opt_ckpt(&out, "restore -d --image-path %s/img", dir), 1);
-	opt_assert_said(out, "Need to set the --tcp-close options");
-	free(out);
-	ck_assert_int_eq(opt_ckpt(&out, "restore -d --image-path %s/img --tcp-close", dir), 0);
-	free(out);
+	opt_ckpt_expect(1, "Need to set the --tcp-close options", "restore -d --image-path %s/img", dir);
+	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img --tcp-close", dir);
 	ck_assert_msg(opt_wait_has(dir, "counter.0", "2 closed", 5000), "the restored socket is not closed");
 	ck_assert_int_eq(itest_state(pid), 'S');
 	itest_kill(pid);
