@@ -52,12 +52,11 @@ oci_json_parse(const char *text, const char *what, yajl_val *ret, ckpt_error **e
 		return ckpt_err_set(err, EINVAL, "%s is empty", what);
 	v = yajl_tree_parse(text, ebuf, sizeof(ebuf));
 	if (!v) {
+		/* yajl appends the offending text and a caret on more lines: keep the first */
+		ebuf[strcspn(ebuf, "\n")] = '\0';
 		n = strlen(ebuf);
-		while (n > 0 && (ebuf[n - 1] == '\n' || ebuf[n - 1] == ' '))
+		while (n > 0 && ebuf[n - 1] == ' ')
 			ebuf[--n] = '\0';
-		for (char *p = ebuf; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
 		return ckpt_err_set(err, EINVAL, "%s is not valid JSON: %s", what, ebuf[0] ? ebuf : "parse error");
 	}
 	*ret = v;
