@@ -369,16 +369,19 @@ do_dump(const ckpt_opts *o, enum opts_op op, ckpt_result **ret, ckpt_error **err
 	assert_return(o, -EINVAL);
 	d.images_fd = d.work_fd = -1;
 	ss.swrk = (struct swrk)SWRK_INIT;
-	if ((r = dump_check(o, op, err)) < 0 || (r = dump_prepare(o, op, &d, err)) < 0)
+	if ((r = dump_check(o, op, err)) < 0)
 		goto out;
 	manifest_begin(&mf, o->pid); /* the tree as it is before criu touches it */
 	if ((r = session_open(&ss, o, true, err)) < 0)
 		goto out;
-	ss.log_path = d.log_path ? strdup(d.log_path) : NULL;
+	/* before dump_prepare: a refused dump creates nothing, not even --no-staging's image path */
 	if ((r = dump_gate(&ss, o, op, err)) < 0) {
 		ss.ckpt_refused = r == -EOPNOTSUPP; /* not criu's failure: ckpt said no */
 		goto out;
 	}
+	if ((r = dump_prepare(o, op, &d, err)) < 0)
+		goto out;
+	ss.log_path = d.log_path ? strdup(d.log_path) : NULL;
 	if ((r = dump_send(&ss, o, op, &d, err)) < 0)
 		goto out;
 	d.criu_done = true;

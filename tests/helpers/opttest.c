@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "opttest.h"
@@ -183,4 +185,35 @@ opt_assert_resumed(const char *dir, int idx, unsigned long at)
 	ck_assert_int_eq(itest_counter(dir, idx, &c), 0);
 	ck_assert_msg(c.contiguous, "counter %d has a gap or restarted (last %lu)", idx, c.last);
 	ck_assert_msg(c.all_ok, "counter %d has a line that is not \"ok\"", idx);
+}
+
+/* Kills our children (then theirs, which come to us) until none is left. */
+static void
+kill_leftovers(void)
+{
+	pid_t pids[256];
+
+	for (int round = 0; round < 20; round++) {
+		int n = itest_tree(getpid(), pids, 256);
+
+		for (int i = 1; i < n; i++)
+			if (pids[i] > 1)
+				kill(pids[i], SIGKILL);
+		itest_sleep_ms(50);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (n <= 1)
+			return;
+	}
+}
+
+int
+opt_main(Suite *s)
+{
+	int r;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	r = itest_main(s);
+	kill_leftovers();
+	return r;
 }

@@ -41,4 +41,10 @@ void opt_assert_resumed(const char *dir, int idx, unsigned long at);
 /* The last value counter IDX reached (0 if none). */
 unsigned long opt_last(const char *dir, int idx);
 
+/*
+ * itest_main() for these suites, as the subreaper of every process their
+ * tests start: what a failed test leaves running is killed at the end.
+ */
+int opt_main(Suite *s);
+
 #endif

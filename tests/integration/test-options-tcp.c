@@ -226,5 +226,5 @@ suite(void)
 int
 main(void)
 {
-	return itest_main(suite());
+	return opt_main(suite());
 }
