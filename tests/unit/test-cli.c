@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "opts.h"
 #include "commands.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
@@ -112,6 +114,43 @@ START_TEST(checkpoint_options_reach_the_request)
 }
 END_TEST
 
+/* --ext-unix-sk=INO,... names the tree's sockets criu treats as external (unix[INO]). */
+START_TEST(checkpoint_ext_unix_sk_inodes)
+{
+	struct checkpoint_args a;
+	ckpt_opts *o;
+
+	ck_assert_int_eq(CP("checkpoint", "--pid", "42", "--ext-unix-sk=123,4567"), 1);
+	ck_assert(a.ext_unix_sk);
+	ckpt_opts_new(&o);
+	ck_assert_int_eq(checkpoint_build_opts(&a, o), 0);
+	ck_assert_int_eq(ckpt_opts_get_flag(o, CKPT_FLAG_EXT_UNIX_SK), 1);
+	ck_assert_uint_eq(o->n_external, 2);
+	ck_assert_str_eq(o->external[0], "unix[123]");
+	ck_assert_str_eq(o->external[1], "unix[4567]");
+	ckpt_opts_free(o);
+	checkpoint_args_free(&a);
+}
+END_TEST
+
+/* --parent-path ../X: X beside the image path, which need not exist yet. */
+START_TEST(checkpoint_parent_path_beside_a_new_image_path)
+{
+	struct checkpoint_args a;
+	char dir[] = "/tmp/ckpt-unit-parent-XXXXXX", img[64], pre[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(img, sizeof(img), "%s/img", dir);
+	snprintf(pre, sizeof(pre), "%s/pre", dir);
+	ck_assert_int_eq(mkdir(pre, 0700), 0);
+	ck_assert_int_eq(CP("checkpoint", "--pid", "42", "--image-path", img, "--parent-path", "../pre"), 1);
+	ck_assert_str_eq(a.parent_path, "../pre");
+	checkpoint_args_free(&a);
+	rmdir(pre);
+	rmdir(dir);
+}
+END_TEST
+
 static void
 expect_usage(int argc, char **argv, const char *needle)
 {
@@ -157,6 +196,12 @@ START_TEST(checkpoint_bad_values)
 	EXPECT_USAGE("unexpected argument `extra`", "checkpoint", "-p", "5", "extra");
 	EXPECT_USAGE("--tcp-close and --tcp-established", "checkpoint", "-p", "5", "--tcp-close",
 		     "--tcp-established");
+	EXPECT_USAGE("--ext-unix-sk: `12,x` is not a list of socket inodes", "checkpoint", "-p", "5",
+		     "--ext-unix-sk=12,x");
+	EXPECT_USAGE("--ext-unix-sk: `0`", "checkpoint", "-p", "5", "--ext-unix-sk=0");
+	EXPECT_USAGE("--ext-unix-sk: `7,`", "checkpoint", "-p", "5", "--ext-unix-sk=7,");
+	EXPECT_USAGE("--parent-path: `../nope`", "checkpoint", "-p", "5", "--image-path", "/tmp/x", "--parent-path",
+		     "../nope");
 }
 END_TEST
 
@@ -286,6 +331,8 @@ suite(void)
 	tcase_add_test(tc, checkpoint_every_flag);
 	tcase_add_test(tc, checkpoint_defaults_and_pre_dump);
 	tcase_add_test(tc, checkpoint_options_reach_the_request);
+	tcase_add_test(tc, checkpoint_ext_unix_sk_inodes);
+	tcase_add_test(tc, checkpoint_parent_path_beside_a_new_image_path);
 	tcase_add_test(tc, checkpoint_bad_values);
 	tcase_add_test(tc, checkpoint_status_fd_must_be_writable);
 	tcase_add_test(tc, help_returns_zero);
