@@ -135,8 +135,10 @@ START_TEST(ext_unix_sk_reconnects_to_the_peer)
 	pid_t pid = start_unix_peer(dir, &lsk, &conn);
 	unsigned long ino = socket_inode(pid);
 
-	opt_ckpt_expect(1, "External socket is used. Consider using --ext-unix-sk", "checkpoint --pid %d --image-path %s/img", pid, dir);
-	opt_ckpt_expect(1, "Can't dump half of stream unix connection", "checkpoint --pid %d --image-path %s/img --ext-unix-sk", pid, dir);
+	opt_ckpt_expect(1, "External socket is used. Consider using --ext-unix-sk",
+			"checkpoint --pid %d --image-path %s/img", pid, dir);
+	opt_ckpt_expect(1, "Can't dump half of stream unix connection",
+			"checkpoint --pid %d --image-path %s/img --ext-unix-sk", pid, dir);
 	ck_assert(!exists(dir, "img"));
 	ck_assert_int_eq(itest_state(pid), 'S');
 	assert_echo(conn, "still there");
@@ -144,7 +146,8 @@ START_TEST(ext_unix_sk_reconnects_to_the_peer)
 	opt_ckpt_expect(0, NULL, "checkpoint --pid %d --image-path %s/img --ext-unix-sk=%lu", pid, dir, ino);
 	ck_assert(itest_wait_gone(pid, 10000));
 	close(conn);
-	opt_ckpt_expect(1, "External socket found in image. Consider using the --ext-unix-sk option", "restore -d --image-path %s/img", dir);
+	opt_ckpt_expect(1, "External socket found in image. Consider using the --ext-unix-sk option",
+			"restore -d --image-path %s/img", dir);
 	ck_assert(itest_wait_gone(pid, 10000)); /* criu had forked it when it refused the socket */
 	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img --ext-unix-sk", dir);
 	again = accept_within(lsk, 5000);
@@ -173,7 +176,8 @@ START_TEST(ext_unix_sk_restored_from_an_inherited_fd)
 	/* sp[1] stays open across exec: ckpt passes it to criu as socket:[ino] */
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
 	ck_assert_int_eq(fcntl(sp[0], F_SETFD, FD_CLOEXEC), 0);
-	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img --ext-unix-sk --inherit-fd 'fd[%d]:socket:[%lu]'", dir, sp[1], ino);
+	opt_ckpt_expect(0, NULL,
+			"restore -d --image-path %s/img --ext-unix-sk --inherit-fd 'fd[%d]:socket:[%lu]'", dir, sp[1], ino);
 	close(sp[1]);
 	set_timeout(sp[0]);
 	for (int i = 0; i < 6; i++)
@@ -235,7 +239,8 @@ START_TEST(file_locks_are_held_again_after_restore)
 	ck_assert_int_eq(posix_holder(pl), pid);
 	ck_assert_int_eq(try_flock(fl), -EWOULDBLOCK);
 
-	opt_ckpt_expect(1, "You can try --file-locks to dump them", "checkpoint --pid %d --image-path %s/img", pid, dir);
+	opt_ckpt_expect(1, "You can try --file-locks to dump them",
+			"checkpoint --pid %d --image-path %s/img", pid, dir);
 	ck_assert(!exists(dir, "img"));
 	opt_assert_counting(dir, 0, pid);
 	ck_assert_int_eq(posix_holder(pl), pid);
@@ -249,7 +254,8 @@ START_TEST(file_locks_are_held_again_after_restore)
 
 	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img --file-locks", dir);
 	opt_assert_resumed(dir, 0, at);
-	ck_assert_msg(lock_listed("FLOCK", pid) && lock_listed("POSIX", pid), "/proc/locks lacks pid %d's locks", pid);
+	ck_assert_msg(lock_listed("FLOCK", pid) && lock_listed("POSIX", pid), "/proc/locks lacks pid %d's locks",
+		      pid);
 	ck_assert_int_eq(posix_holder(pl), pid);
 	ck_assert_int_eq(try_flock(fl), -EWOULDBLOCK);
 	itest_kill(pid);

@@ -101,7 +101,8 @@ START_TEST(tcp_established_inside_the_tree)
 	ck_assert_int_eq(n, 2);
 	port = opt_read_int(dir, "port");
 
-	opt_ckpt_expect(1, "Connected TCP socket, consider using --tcp-established", "checkpoint --pid %d --image-path %s/img", pids[0], dir);
+	opt_ckpt_expect(1, "Connected TCP socket, consider using --tcp-established",
+			"checkpoint --pid %d --image-path %s/img", pids[0], dir);
 	ck_assert(!exists(dir, "img"));
 	opt_assert_counting(dir, 0, pids[0]);
 	opt_assert_counting(dir, 1, pids[1]);
@@ -129,7 +130,8 @@ START_TEST(tcp_established_peer_outside)
 	int port = opt_read_int(dir, "port"), s = connect_port(port);
 
 	assert_echo(s, "one");
-	opt_ckpt_expect(1, "Connected TCP socket, consider using --tcp-established", "checkpoint --pid %d --image-path %s/img", pid, dir);
+	opt_ckpt_expect(1, "Connected TCP socket, consider using --tcp-established",
+			"checkpoint --pid %d --image-path %s/img", pid, dir);
 	ck_assert(!exists(dir, "img"));
 	ck_assert_int_eq(itest_state(pid), 'S');
 	assert_echo(s, "two"); /* the failed dump left the connection working */
