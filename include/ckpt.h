@@ -5,9 +5,9 @@
  *
  * libckpt forks `criu swrk <fd>` on an AF_UNIX SOCK_SEQPACKET socketpair for
  * every operation and speaks criu's protobuf RPC on it. It never links
- * libcriu, keeps no global state, never prints and never exits: two threads
- * may run two operations at the same time as long as they do not share a
- * ckpt_opts handle while one of them modifies it.
+ * libcriu, keeps no global state, never prints, never exits and installs no
+ * signal handler. See libckpt(3) for an overview and an example, and the
+ * programs in examples/.
  *
  * Conventions:
  *  - fallible functions return 0 (or a non-negative value) on success and a
@@ -16,7 +16,18 @@
  *    receives a newly allocated ckpt_error (free it with ckpt_error_free())
  *    and on success it is left untouched;
  *  - output parameters are named `ret_*` and are only written on success;
- *  - every *_free() function accepts NULL.
+ *  - every *_free() function accepts NULL;
+ *  - ownership: strings and fds passed in are copied or borrowed, never
+ *    taken (each function says which); strings returned by a getter belong
+ *    to the handle and live until it is freed; anything else the caller must
+ *    free is said so.
+ *
+ * Thread-safety: every function may be called from several threads at once
+ * on distinct handles, so two threads may run two operations at the same
+ * time. A ckpt_opts may be shared by concurrent operations as long as no
+ * thread modifies it meanwhile. An operation starts criu as a child of the
+ * calling process and waits for that child only (never waitpid(-1)); its
+ * notify callback runs in the calling thread.
  */
 #ifndef CKPT_H
 #define CKPT_H
@@ -41,32 +52,68 @@ typedef struct ckpt_result ckpt_result;
 /* ------------------------------------------------------------------------ */
 /** @name Errors */
 
-/** Frees an error object. NULL is allowed. */
+/**
+ * Frees an error object and every string it owns.
+ * @param err the error, or NULL (nothing is done)
+ * Thread-safety: @p err must not be in use by another thread.
+ */
 CKPT_PUBLIC void ckpt_error_free(ckpt_error *err);
-/** The whole message, "<what>: <why>", never NULL. Owned by @p err. */
+/**
+ * The whole message, "<what>: <why>" (for example "checkpoint pid 42:
+ * criu dump failed: ...").
+ * @param err the error, or NULL
+ * @return a string owned by @p err, valid until ckpt_error_free(); "" for NULL;
+ *         never NULL.
+ * Thread-safety: builds and caches the text on the first call, so do not call it
+ * on one error from two threads at once without a lock.
+ */
 CKPT_PUBLIC const char *ckpt_error_message(const ckpt_error *err);
-/** What libckpt was doing ("dump pid 42"), or "" . Owned by @p err. */
+/**
+ * What libckpt was doing when it failed, outermost first ("checkpoint pid 42").
+ * @return a string owned by @p err; "" when @p err is NULL or has no context.
+ */
 CKPT_PUBLIC const char *ckpt_error_what(const ckpt_error *err);
-/** Why it failed, without the context. Owned by @p err. */
+/**
+ * Why it failed, without the context ("process 42 does not exist").
+ * @return a string owned by @p err; "" when @p err is NULL.
+ */
 CKPT_PUBLIC const char *ckpt_error_why(const ckpt_error *err);
-/** The positive errno value of the failure (the same one the call returned). */
+/**
+ * The positive errno value of the failure: the same value, negated, that the
+ * failing call returned.
+ * @return the errno value, or 0 when @p err is NULL.
+ */
 CKPT_PUBLIC int ckpt_error_errno(const ckpt_error *err);
-/** criu's `cr_errno` from its response, or 0 when criu sent none. */
+/**
+ * criu's `cr_errno` from its response (the errno criu failed with, e.g.
+ * ESRCH for a vanished task).
+ * @return the value, or 0 when criu sent none or @p err is NULL.
+ */
 CKPT_PUBLIC int ckpt_error_criu_errno(const ckpt_error *err);
-/** criu's `cr_errmsg` (first error line criu logged), or NULL. */
+/**
+ * criu's `cr_errmsg` (the first error line criu logged), without its newline.
+ * @return a string owned by @p err, or NULL when criu sent none.
+ */
 CKPT_PUBLIC const char *ckpt_error_criu_errmsg(const ckpt_error *err);
 /**
- * How the criu process ended.
- * @param ret_exit  its exit code, or -1 when it was killed or not reaped
- * @param ret_signal the signal that killed it, or 0
- * @return 1 when criu was started and reaped, 0 otherwise (outputs untouched).
+ * How the criu process of the failed request ended.
+ * @param err        the error, or NULL
+ * @param ret_exit   optional: criu's exit code, or -1 when a signal killed it
+ * @param ret_signal optional: the signal that killed criu, or 0
+ * @return 1 when criu was started and reaped (outputs written), 0 otherwise
+ *         (outputs untouched).
  */
 CKPT_PUBLIC int ckpt_error_criu_status(const ckpt_error *err, int *ret_exit, int *ret_signal);
-/** Path of the criu log file of the failed request, or NULL. */
+/**
+ * Path of the criu log file of the failed request. After a failed dump with
+ * staging this is the log kept beside the images path (`<images>.dump.log`).
+ * @return a string owned by @p err, or NULL when there is no log.
+ */
 CKPT_PUBLIC const char *ckpt_error_log_path(const ckpt_error *err);
 /**
- * The relevant lines of the criu log (the first `Error` lines), or what criu
- * printed on its stderr when it failed before opening a log; NULL if none.
+ * The relevant lines of criu's log (its first `Error` lines, at most 8), or
+ * what criu printed on stdout/stderr when it failed before opening a log.
+ * @return a string owned by @p err (lines separated by '\\n'), or NULL.
  */
 CKPT_PUBLIC const char *ckpt_error_log_excerpt(const ckpt_error *err);
 
@@ -122,8 +169,10 @@ enum ckpt_feature {
 
 /**
  * Called for every notification criu sends during an operation (see
- * docs/api.md for the list: "pre-dump", "post-dump", "network-lock",
- * "post-restore", "orphan-pts-master", "status-ready", ...).
+ * libckpt(3) for the list: "pre-dump", "post-dump", "network-lock",
+ * "post-restore", "orphan-pts-master", "status-ready", ...), in the thread
+ * that called the operation, while criu waits for the answer: keep it short,
+ * and do not free or modify the operation's ckpt_opts in it.
  *
  * @param script   the notification's name
  * @param pid      the pid criu attached (post-restore, setup-namespaces), else 0
@@ -137,61 +186,207 @@ enum ckpt_feature {
  */
 typedef int (*ckpt_notify_fn)(const char *script, pid_t pid, int fd, void *userdata);
 
-/** Allocates an options object with the defaults. Returns 0 or -ENOMEM. */
+/**
+ * Allocates an options object with the defaults: criu from PATH, log level
+ * 4, staging on, no pid, no images dir, no callback, no deadline.
+ * @param ret_opts receives the new object; free it with ckpt_opts_free()
+ * @return 0, -EINVAL (@p ret_opts NULL) or -ENOMEM.
+ * Thread-safety: safe.
+ */
 CKPT_PUBLIC int ckpt_opts_new(ckpt_opts **ret_opts);
-/** Frees an options object. NULL is allowed. */
+/**
+ * Frees an options object and everything it copied. fds given to it
+ * (images dir fd, status fd, inherit fds) are not closed: they stay the caller's.
+ * @param opts the options, or NULL (nothing is done)
+ */
 CKPT_PUBLIC void ckpt_opts_free(ckpt_opts *opts);
 
-/** criu binary to run: a path, or a name looked up in PATH (default "criu"). */
+/**
+ * The criu binary to run: an absolute or relative path, or a name looked up
+ * in PATH when the operation starts. Default "criu".
+ * @param path copied; must be non-empty
+ * @return 0, -EINVAL or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_criu_path(ckpt_opts *opts, const char *path);
-/** Images directory by path. */
+/**
+ * The images directory, by path: where a dump writes (created if needed,
+ * mode 0700) and a restore reads.
+ * @param path copied; must be non-empty
+ * @return 0, -EINVAL or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_images_dir(ckpt_opts *opts, const char *path);
-/** Images directory as an open directory fd (kept open by the caller; no staging). */
+/**
+ * The images directory as an open directory fd, instead of a path. The fd
+ * stays the caller's and must stay open until the operation returns; a dump
+ * then writes straight into it (no staging, no manifest move).
+ * @return 0, -EINVAL (@p fd < 0) or -EBADF (@p fd not open).
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_images_dir_fd(ckpt_opts *opts, int fd);
-/** Work directory (log, stats, lazy-pages socket); default: the images dir. */
+/**
+ * The work directory, where criu writes its log, its stats and the lazy
+ * pages socket. Default: the images dir.
+ * @param path copied; NULL restores the default
+ * @return 0, -EINVAL (empty path) or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_work_dir(ckpt_opts *opts, const char *path);
-/** Log file name inside the work dir (no '/'); default "dump.log"/"restore.log". */
+/**
+ * The name of criu's log file inside the work dir.
+ * Default "dump.log", "pre-dump.log" or "restore.log" by operation.
+ * @param name copied; non-empty, without '/'
+ * @return 0, -EINVAL or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_log_file(ckpt_opts *opts, const char *name);
-/** criu log level 0..4 (default 4). */
+/**
+ * criu's log level: 0 nothing, 1 errors, 2 warnings, 3 information, 4
+ * debug. Default 4, so that ckpt_error_log_excerpt() can explain a failure.
+ * @return 0 or -EINVAL (out of range).
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_log_level(ckpt_opts *opts, int level);
-/** Root pid of the tree to dump. */
+/**
+ * The root pid of the tree to dump (criu's -t). A dump refuses, before criu
+ * runs, a pid that does not exist (-ESRCH), pid 1, a kernel thread and the
+ * caller (-EINVAL).
+ * @return 0 or -EINVAL (@p pid <= 0).
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_pid(ckpt_opts *opts, pid_t pid);
-/** Sets or clears a boolean option. */
+/**
+ * Sets or clears a boolean option.
+ * @param flag one of enum ckpt_flag
+ * @param on   non-zero to set
+ * @return 0 or -EINVAL (unknown flag).
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_flag(ckpt_opts *opts, enum ckpt_flag flag, int on);
-/** Reads a boolean option (1/0), or -EINVAL for an unknown flag. */
+/**
+ * Reads a boolean option.
+ * @return 1 or 0, or -EINVAL for an unknown flag or a NULL @p opts.
+ * Thread-safety: safe while no thread modifies @p opts.
+ */
 CKPT_PUBLIC int ckpt_opts_get_flag(const ckpt_opts *opts, enum ckpt_flag flag);
-/** Parent images dir, relative to the images dir (as criu expects). */
+/**
+ * The parent images of an incremental dump, relative to the images dir as
+ * criu expects (e.g. "../pre"); criu then tracks memory changes. Needs
+ * soft-dirty tracking: the dump fails with -EOPNOTSUPP when the kernel lacks it.
+ * @param relpath copied; NULL clears; must not be absolute or empty
+ * @return 0, -EINVAL or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_parent_path(ckpt_opts *opts, const char *relpath);
-/** Page server: where a dump sends pages, or where a page server listens. */
+/**
+ * Page server address: where a dump sends its pages, where a lazy-pages dump
+ * serves them, or where ckpt_page_server_start() listens.
+ * @param address copied; an IPv4 or IPv6 address or host name, or NULL (any)
+ * @param port    0..65535 (0: any free port, for ckpt_page_server_start())
+ * @return 0, -EINVAL or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_page_server(ckpt_opts *opts, const char *address, int port);
-/** An fd of the caller that gets one '\\0' byte when a lazy page server is ready. */
+/**
+ * An fd of the caller that gets one '\\0' byte when a lazy page server is
+ * ready (criu's status-ready notification, criu >= 3.15). The fd stays the
+ * caller's and must stay open until the operation returns.
+ * @param fd the fd, or -1 to clear
+ * @return 0, -EINVAL or -EBADF (not open).
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_status_fd(ckpt_opts *opts, int fd);
-/** cgroup handling mode. */
+/**
+ * cgroup handling, as criu's --manage-cgroups (criu >= 1.7; a dump or
+ * restore fails naming the option on an older criu).
+ * @return 0 or -EINVAL (not an enum ckpt_cg_mode value).
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_manage_cgroups_mode(ckpt_opts *opts, enum ckpt_cg_mode mode);
-/** Network lock method. */
+/**
+ * How criu locks the network of a tree with its own network namespace while
+ * it is dumped (criu >= 3.16; CKPT_NETWORK_LOCK_SKIP needs 3.19).
+ * @return 0 or -EINVAL.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_network_lock(ckpt_opts *opts, enum ckpt_network_lock method);
-/** Adds a namespace left empty on restore; criu supports only "network". */
+/**
+ * Adds a namespace criu creates empty on restore (criu's --empty-ns).
+ * @param ns "network" (or "net"): the only one criu supports
+ * @return 0, -EINVAL (NULL) or -EOPNOTSUPP (another namespace).
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_add_empty_ns(ckpt_opts *opts, const char *ns);
-/** Root directory of the tree (containers). */
+/**
+ * The root directory of the tree (criu's --root), for containers.
+ * @param path copied; absolute, or NULL to clear
+ * @return 0, -EINVAL (relative) or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_root(ckpt_opts *opts, const char *path);
-/** Adds one criu `--external` item (`mnt[..]:..`, `net[..]:..`, ...). */
+/**
+ * Adds one criu --external item: "mnt[MOUNTPOINT]:NAME", "net[INODE]:NAME",
+ * "unix[INODE]", "dev[MAJ/MIN]:NAME", ... (see criu(8)).
+ * @param item copied; non-empty
+ * @return 0, -EINVAL or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_add_external(ckpt_opts *opts, const char *item);
 /**
- * Restore resource @p key (e.g. "pipe:[1234]") from the caller's @p fd.
- * The fd is passed to criu (it must stay open until the call returns).
+ * Restore resource @p key (e.g. "pipe:[1234]", "file:/path") from the caller's
+ * @p fd, as criu's --inherit-fd. The fd is passed to criu (as fd 4, 5, ...); it
+ * stays the caller's and must stay open until the operation returns.
+ * @param key copied; non-empty
+ * @return 0, -EINVAL, -EBADF (fd not open) or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
  */
 CKPT_PUBLIC int ckpt_opts_add_inherit_fd(ckpt_opts *opts, const char *key, int fd);
-/** Restore into an existing namespace: @p ns is ipc, net, uts, user or time. */
+/**
+ * Restore into an existing namespace (criu's --join-ns).
+ * @param ns   "ipc", "net", "uts", "user" or "time"
+ * @param file copied; the namespace file, e.g. "/proc/42/ns/net"
+ * @return 0, -EINVAL, -EOPNOTSUPP (another namespace) or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_add_join_ns(ckpt_opts *opts, const char *ns, const char *file);
-/** External mount map entry (dump: mountpoint -> name; restore: name -> path). */
+/**
+ * Adds an external mount map entry (criu's ext_mnt): on dump mountpoint ->
+ * name, on restore name -> host path.
+ * @param key copied; non-empty
+ * @param val copied; non-empty
+ * @return 0, -EINVAL or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_add_ext_mount(ckpt_opts *opts, const char *key, const char *val);
-/** cgroup root remap for restore (@p ctrl may be NULL). */
+/**
+ * Remaps a cgroup root on restore (criu's --cgroup-root).
+ * @param ctrl copied; the controller, or NULL for all
+ * @param path copied; non-empty
+ * @return 0, -EINVAL or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_add_cgroup_root(ckpt_opts *opts, const char *ctrl, const char *path);
-/** The cgroup criu freezes the tree with. */
+/**
+ * The cgroup criu freezes the tree with (criu's --freeze-cgroup).
+ * @param path copied; NULL clears
+ * @return 0, -EINVAL or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_freeze_cgroup(ckpt_opts *opts, const char *path);
-/** LSM profile for restored tasks, "apparmor:NAME" or "selinux:CTX". */
+/**
+ * The LSM profile of the restored tasks (criu >= 3.12).
+ * @param profile copied; "apparmor:NAME" or "selinux:CONTEXT", or NULL to clear
+ * @return 0, -EINVAL (another form) or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_lsm_profile(ckpt_opts *opts, const char *profile);
-/** Replacement `context=` for restored mounts. */
+/**
+ * The SELinux `context=` of the restored mounts (criu >= 3.16).
+ * @param ctx copied; NULL clears
+ * @return 0, -EINVAL or -ENOMEM.
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_lsm_mount_context(ckpt_opts *opts, const char *ctx);
 /**
  * Deadline for the whole operation, in milliseconds (0 = none). When it
@@ -202,15 +397,30 @@ CKPT_PUBLIC int ckpt_opts_set_lsm_mount_context(ckpt_opts *opts, const char *ctx
  *    past post-dump, its tasks already gone), that success is returned;
  *    a criu that does not stop in that time is killed;
  *  - during other requests (version, check, ...) criu is killed at once.
+ *
+ * @return 0 or -EINVAL (@p opts NULL).
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
  */
 CKPT_PUBLIC int ckpt_opts_set_timeout(ckpt_opts *opts, unsigned int ms);
-/** Notification callback (NULL to remove). */
+/**
+ * The notification callback, see ckpt_notify_fn. It runs in the thread that
+ * called the operation, while criu waits for its answer.
+ * @param fn       the callback, or NULL to remove it
+ * @param userdata passed to @p fn as is; not owned by libckpt
+ * @return 0 or -EINVAL (@p opts NULL).
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
+ */
 CKPT_PUBLIC int ckpt_opts_set_notify(ckpt_opts *opts, ckpt_notify_fn fn, void *userdata);
 /**
  * Cancellation: when *@p flag becomes non-zero (e.g. set by a signal handler)
  * the running operation stops as for a timeout (see ckpt_opts_set_timeout()),
  * with -ECANCELED. It is checked at least every 200 ms while libckpt waits
  * for criu, and before every request.
+ *
+ * @param flag read (never written) during operations; it must outlive them;
+ *             NULL removes it
+ * @return 0 or -EINVAL (@p opts NULL).
+ * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
  */
 CKPT_PUBLIC int ckpt_opts_set_cancel_flag(ckpt_opts *opts, volatile int *flag);
 /**
@@ -235,35 +445,103 @@ CKPT_PUBLIC int ckpt_opts_set_manifest_source(ckpt_opts *opts, const char *kind,
 /** @name Operations (each one runs one criu swrk session) */
 
 /**
- * criu's version as major*10000 + minor*100 + sublevel (4.2.1 -> 40201).
- * @p opts may be NULL (default criu binary).
+ * criu's version, asked over RPC: major*10000 + minor*100 + sublevel
+ * (4.2.1 -> 40201). Runs one criu process.
+ * @param opts        the criu binary to ask, or NULL for "criu" from PATH
+ * @param ret_version receives the version
+ * @return 0; -ENOENT (no criu binary); -EOPNOTSUPP (criu older than 3.0, which
+ *         does not report a version); or another negative errno with @p err
+ *         saying what criu said.
+ * Thread-safety: safe (the callback and cancel flag of @p opts are used).
  */
 CKPT_PUBLIC int ckpt_criu_version(const ckpt_opts *opts, int *ret_version, ckpt_error **err);
-/** The absolute path of the criu binary @p opts selects. Free with free(). */
+/**
+ * The absolute path of the criu binary @p opts selects (PATH looked up now).
+ * Runs no criu.
+ * @param opts     the options, or NULL for "criu"
+ * @param ret_path receives a string the caller frees with free()
+ * @return 0, -EINVAL (@p ret_path NULL), -ENOENT or -EACCES (not found or not
+ *         executable) or -ENOMEM.
+ * Thread-safety: safe.
+ */
 CKPT_PUBLIC int ckpt_criu_path(const ckpt_opts *opts, char **ret_path, ckpt_error **err);
-/** Runs criu's basic kernel check. */
+/**
+ * Runs criu's basic kernel check (criu's `check`). Runs one criu process.
+ * @param opts the criu binary, or NULL for "criu" from PATH
+ * @return 0 when criu can checkpoint on this kernel; a negative errno with
+ *         criu's reasons in @p err otherwise.
+ * Thread-safety: safe.
+ */
 CKPT_PUBLIC int ckpt_criu_check(const ckpt_opts *opts, ckpt_error **err);
 /**
- * Asks criu which of the @p requested ckpt_feature bits this kernel supports.
- * @param ret_supported the supported subset of @p requested
+ * Asks criu (FEATURE_CHECK) which of the @p requested kernel features it can
+ * use here. Runs one criu process.
+ * @param opts          the criu binary, or NULL for "criu" from PATH
+ * @param requested     an OR of enum ckpt_feature bits
+ * @param ret_supported receives the supported subset of @p requested
+ * @return 0, or a negative errno with @p err set.
+ * Thread-safety: safe.
  */
 CKPT_PUBLIC int ckpt_criu_features(const ckpt_opts *opts, unsigned int requested,
 				   unsigned int *ret_supported, ckpt_error **err);
 /**
  * Whether this machine lets criu's lazy page server work: it needs a 4 MiB
- * pipe, which processes without CAP_SYS_RESOURCE only get when
- * fs.pipe-max-size allows it. Returns 0, or -EOPNOTSUPP with a message that
- * says what to change. Runs no criu.
+ * pipe, which processes without CAP_SYS_RESOURCE only get when fs.pipe-max-size
+ * allows it. Runs no criu.
+ * @return 0, or -EOPNOTSUPP with a message in @p err that says what to run.
+ * Thread-safety: safe.
  */
 CKPT_PUBLIC int ckpt_lazy_pages_ready(ckpt_error **err);
-/** Checkpoints the tree rooted at the options' pid into the images dir. */
+/**
+ * Checkpoints the tree rooted at the options' pid into the images dir.
+ *
+ * Before criu runs, the pid is checked (see ckpt_opts_set_pid()) and options the
+ * reported criu version or the kernel cannot honour are refused with a message
+ * naming them. With CKPT_FLAG_STAGING (the default, unless lazy pages or an
+ * images dir fd are used) criu writes into a new directory beside the images
+ * dir, which replaces it only once criu has succeeded: a failed or cancelled
+ * dump leaves the images dir as it was and the tree running, and keeps criu's
+ * log as `<images>.dump.log`. Before that move a manifest, `ckpt.json`, is
+ * written into the images (see ckpt-inspect(1)); failing to write it does not
+ * fail the dump. Without CKPT_FLAG_LEAVE_RUNNING the tree is gone afterwards.
+ *
+ * @param opts       the options; not modified
+ * @param ret_result optional: receives the result (free with ckpt_result_free())
+ * @return 0, or a negative errno with @p err set: -EINVAL (no pid, no images
+ *         dir, bad options, pid 1, a kernel thread, the caller), -ESRCH (no
+ *         such process), -ENOTDIR, -EOPNOTSUPP (an option this criu or
+ *         kernel lacks), -ETIMEDOUT / -ECANCELED (deadline, cancel flag), the
+ *         notify callback's value, or criu's cr_errno (-EIO when it sent none).
+ * Thread-safety: safe; runs criu as a child of the calling process and reaps
+ * only that child. The notify callback runs in the calling thread.
+ */
 CKPT_PUBLIC int ckpt_dump(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
 /**
- * Pre-dump (memory only, the tree keeps running). Needs soft-dirty tracking;
- * fails with -EOPNOTSUPP and a clear message when the kernel lacks it.
+ * Pre-dump: dumps the memory only, the tree keeps running; a later
+ * ckpt_dump() with ckpt_opts_set_parent_path() then writes only the pages that
+ * changed. Needs soft-dirty tracking: fails with -EOPNOTSUPP and a clear message
+ * when the kernel lacks it, before the process is touched. Otherwise as
+ * ckpt_dump(), including staging and the manifest ("operation": "pre-dump").
+ * @param ret_result optional: receives the result
+ * @return as ckpt_dump().
+ * Thread-safety: as ckpt_dump().
  */
 CKPT_PUBLIC int ckpt_pre_dump(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
-/** Restores a tree from the images dir; ckpt_result_pid() gives its root. */
+/**
+ * Restores a tree from the images dir (made by ckpt_dump() or by criu).
+ * The tree gets its old pids back, so the original must be gone. With
+ * CKPT_FLAG_RST_SIBLING the restored root becomes a child of the caller (which
+ * can then wait for it); otherwise it is reparented when criu exits.
+ * @param opts       the options; not modified
+ * @param ret_result optional: receives the result; ckpt_result_pid() is the
+ *                   restored root
+ * @return 0, or a negative errno with @p err set: -EEXIST (a process holds a
+ *         pid of the checkpoint), -ENOENT (no inventory.img: not a
+ *         checkpoint), -EINVAL (no images dir), -EOPNOTSUPP,
+ *         -ETIMEDOUT / -ECANCELED, the notify callback's value, or criu's
+ *         cr_errno.
+ * Thread-safety: as ckpt_dump().
+ */
 CKPT_PUBLIC int ckpt_restore(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
 /* ------------------------------------------------------------------------ */
 /** @name Live migration: page server and lazy pages */
@@ -303,25 +581,46 @@ CKPT_PUBLIC int ckpt_lazy_pages_start(const ckpt_opts *opts, pid_t *ret_pid, ckp
 /* ------------------------------------------------------------------------ */
 /** @name Results */
 
-/** Frees a result. NULL is allowed. */
+/**
+ * Frees a result and the strings it owns.
+ * @param res the result, or NULL (nothing is done)
+ */
 CKPT_PUBLIC void ckpt_result_free(ckpt_result *res);
-/** Restore: the restored root pid; dump: the dumped pid. */
+/**
+ * The pid of the operation: a dump's root pid, or the restored root's pid.
+ * @return the pid, or 0 for NULL.
+ */
 CKPT_PUBLIC pid_t ckpt_result_pid(const ckpt_result *res);
-/** Wall time of the whole operation, in nanoseconds. */
+/**
+ * Wall time of the whole operation, from when libckpt started criu to the
+ * end (a dump's move into place included), in nanoseconds (0 for NULL).
+ */
 CKPT_PUBLIC uint64_t ckpt_result_wall_ns(const ckpt_result *res);
-/** Bytes in the images dir after a dump (0 for other operations). */
+/**
+ * Bytes of the files in the images dir after a dump (manifest and criu's log
+ * included); 0 for other operations, an images dir fd, or NULL.
+ */
 CKPT_PUBLIC uint64_t ckpt_result_image_bytes(const ckpt_result *res);
-/** The images dir the result was written to (a dump), or NULL. */
+/**
+ * The images dir of the operation, as the caller named it.
+ * @return a string owned by @p res, or NULL (images dir given as an fd, or NULL).
+ */
 CKPT_PUBLIC const char *ckpt_result_images_dir(const ckpt_result *res);
-/** Number of notifications criu sent during the operation. */
+/** Number of notifications criu sent during the operation (0 for NULL). */
 CKPT_PUBLIC size_t ckpt_result_event_count(const ckpt_result *res);
 /**
- * The @p i th notification: its name and when it arrived, in nanoseconds
- * since the operation started. Returns 0, or -ERANGE.
+ * The @p i th notification criu sent: its name and when it arrived.
+ * @param i        0 .. ckpt_result_event_count() - 1
+ * @param ret_name optional: the name ("pre-dump", ...), owned by @p res
+ * @param ret_ns   optional: nanoseconds since the operation started
+ * @return 0, -EINVAL (@p res NULL) or -ERANGE (@p i too large).
  */
 CKPT_PUBLIC int ckpt_result_event(const ckpt_result *res, size_t i, const char **ret_name,
 				  uint64_t *ret_ns);
-/** criu's version as seen during the operation (major*10000+minor*100+sub). */
+/**
+ * criu's version as reported during the operation
+ * (major*10000 + minor*100 + sublevel), or 0 when unknown.
+ */
 CKPT_PUBLIC int ckpt_result_criu_version(const ckpt_result *res);
 
 /* ------------------------------------------------------------------------ */
