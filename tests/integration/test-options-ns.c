@@ -147,7 +147,8 @@ START_TEST(network_lock_methods)
 	ck_assert(itest_wait_gone(pid, 10000));
 	at = opt_last(dir, 0);
 
-	opt_ckpt_expect(0, NULL, "restore -d --image-path %s", images); /* criu reads the method from the images */
+	/* no --network-lock on restore: criu reads the method from the images */
+	opt_ckpt_expect(0, NULL, "restore -d --image-path %s", images);
 	opt_assert_resumed(dir, 0, at);
 	ck_assert(own_netns(pid) && netns_has(pid, "cka:") && netns_has(pid, "10.9.0.1"));
 	ck_assert_int_eq(itest_run(&after, "nsenter -t %d -n nft list ruleset 2>&1", pid), 0);
@@ -230,7 +231,8 @@ START_TEST(manage_cgroups_modes)
 	ck_assert_str_eq(now + 1, cg);
 	free(now);
 
-	opt_ckpt_expect(0, NULL, "checkpoint --pid %d --image-path %s/img --manage-cgroups-mode %s", pid, dir, mode);
+	opt_ckpt_expect(0, NULL,
+			"checkpoint --pid %d --image-path %s/img --manage-cgroups-mode %s", pid, dir, mode);
 	ck_assert(itest_wait_gone(pid, 10000));
 	at = opt_last(dir, 0);
 	write_file(file, "999");
@@ -277,7 +279,8 @@ START_TEST(manage_cgroups_strict_completes_in_shared_cgroups)
 	pid_t pid = itest_start_workload(dir, 0, 1);
 	unsigned long at;
 
-	opt_ckpt_expect(0, NULL, "checkpoint --pid %d --image-path %s/img --manage-cgroups-mode strict", pid, dir);
+	opt_ckpt_expect(0, NULL,
+			"checkpoint --pid %d --image-path %s/img --manage-cgroups-mode strict", pid, dir);
 	ck_assert(itest_wait_gone(pid, 10000));
 	at = opt_last(dir, 0);
 	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img --manage-cgroups-mode strict", dir);
