@@ -137,11 +137,17 @@ jkv_int(yajl_gen j, const char *k, long long v)
 	yajl_gen_integer(j, v);
 }
 
+/* Milliseconds to the microsecond, written as such (yajl_gen_double would
+ * print %.20g: 75.933000000000006935). */
 static void
 jkv_ms(yajl_gen j, const char *k, uint64_t ns)
 {
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%llu.%03llu", (unsigned long long)(ns / 1000000),
+			 (unsigned long long)(ns / 1000 % 1000));
+
 	js(j, k);
-	yajl_gen_double(j, (double)ns / 1e6);
+	yajl_gen_number(j, buf, (size_t)n);
 }
 
 static void
