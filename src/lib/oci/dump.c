@@ -146,6 +146,8 @@ ckpt_container_dump(const ckpt_opts *opts, const char *id, const ckpt_container_
 	int r;
 
 	assert_return(opts, -EINVAL);
+	if ((r = ckpt_container_id_check(id, err)) < 0)
+		return ckpt_err_prefix(err, r, "checkpoint container");
 	if ((r = ckpt_container_find(co, id, &x.c, err)) < 0 || (r = dump_prepare(&x, opts, co, err)) < 0 ||
 	    (r = ckpt_dump(x.o, &res, err)) < 0 || (r = dump_after(&x, co, res, err)) < 0)
 		goto out;
@@ -153,7 +155,7 @@ ckpt_container_dump(const ckpt_opts *opts, const char *id, const ckpt_container_
 		*ret = TAKE_PTR(res);
 out:
 	if (r < 0)
-		ckpt_err_prefix(err, r, "checkpoint container `%s`", x.c ? x.c->st.id : (id ? "?" : "(null)"));
+		ckpt_err_prefix(err, r, "checkpoint container `%s`", id);
 	ckpt_result_free(res);
 	dump_ctx_free(&x);
 	return r;
