@@ -32,6 +32,21 @@ parse_json(const char *text)
 	return v;
 }
 
+/* SIGKILLs a workload's whole tree (its children would outlive the root) and
+ * waits until every process of it is gone. */
+static void
+kill_tree(pid_t root)
+{
+	pid_t pids[64];
+	int n = itest_tree(root, pids, 64);
+
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 1)
+			kill(pids[i], SIGKILL);
+	itest_kill(root);
+	ck_assert_msg(itest_wait_all_gone(pids, n, 10000), "the tree of %d did not go away", root);
+}
+
 /* Runs a command on a new pseudo-terminal; its output (as the terminal showed it) into *out. */
 static int
 run_on_tty(char **out, const char *cmd)
@@ -85,7 +100,7 @@ START_TEST(progress_on_a_terminal_only)
 	ck_assert_msg(out[strspn(out, "\r\n")] == '\0', "--quiet printed: %s", out);
 	free(out);
 	free(cmd);
-	itest_kill(pid);
+	kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
@@ -109,7 +124,7 @@ START_TEST(restore_progress_on_a_terminal)
 	free(out);
 	free(cmd);
 	ck_assert_int_eq(itest_state(pid) != 0, 1);
-	itest_kill(pid);
+	kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
@@ -165,7 +180,7 @@ START_TEST(json_log_lines_parse)
 	ck_assert_int_ge(check_json_log(log, &saw_error, &saw_debug, &saw_start), 8);
 	ck_assert_msg(saw_error && saw_debug && saw_start, "error %d debug %d start %d", saw_error, saw_debug,
 		      saw_start);
-	itest_kill(pid);
+	kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
@@ -214,7 +229,7 @@ START_TEST(inspect_a_real_checkpoint)
 			 1);
 	ck_assert_msg(strstr(out, "is incomplete"), "%s", out);
 	free(out);
-	itest_kill(pid);
+	kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
