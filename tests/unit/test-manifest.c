@@ -72,6 +72,7 @@ start_child(void)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		prctl(PR_SET_NAME, "mf-child");
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives a failed test */
 		close(p[0]);
 		close(p[1]); /* tells the parent the name is set */
 		for (;;)
