@@ -37,11 +37,11 @@ rpc_type_name(CriuReqType type)
  * what poll() reported.
  */
 static int
-wait_ready(struct swrk *s, short events, uint64_t deadline, volatile int *cancel, short *ret_revents,
+wait_ready(struct swrk *s, short events, uint64_t deadline, const volatile int *cancel, short *ret_revents,
 	   ckpt_error **err)
 {
 	for (;;) {
-		struct pollfd p = { .fd = s->sk, .events = events | POLLRDHUP };
+		struct pollfd p = { .fd = s->sk, .events = (short)(events | POLLRDHUP) };
 		int timeout = 200, r;
 
 		if (cancel && *cancel)
@@ -72,7 +72,7 @@ wait_ready(struct swrk *s, short events, uint64_t deadline, volatile int *cancel
  */
 static int
 send_buf(struct swrk *s, const uint8_t *buf, size_t len, CriuReqType type, uint64_t deadline,
-	 volatile int *cancel, ckpt_error **err)
+	 const volatile int *cancel, ckpt_error **err)
 {
 	short revents;
 	ssize_t r;
@@ -96,7 +96,7 @@ send_buf(struct swrk *s, const uint8_t *buf, size_t len, CriuReqType type, uint6
 }
 
 static int
-send_req(struct swrk *s, const CriuReq *req, uint64_t deadline, volatile int *cancel, ckpt_error **err)
+send_req(struct swrk *s, const CriuReq *req, uint64_t deadline, const volatile int *cancel, ckpt_error **err)
 {
 	size_t len = criu_req__get_packed_size(req);
 	_cleanup_free_ uint8_t *buf = malloc(len ? len : 1);
@@ -183,7 +183,7 @@ check_msg(const struct msghdr *mh, int fd, int extra, ckpt_error **err)
 }
 
 static int
-recv_resp(struct swrk *s, uint64_t deadline, volatile int *cancel, CriuResp **ret, int *ret_fd,
+recv_resp(struct swrk *s, uint64_t deadline, const volatile int *cancel, CriuResp **ret, int *ret_fd,
 	  ckpt_error **err)
 {
 	union {
@@ -235,7 +235,7 @@ rpc_recv(struct swrk *s, CriuResp **ret, int *ret_fd, ckpt_error **err)
 }
 
 static int
-send_ack(struct swrk *s, bool ok, uint64_t deadline, volatile int *cancel, ckpt_error **err)
+send_ack(struct swrk *s, bool ok, uint64_t deadline, const volatile int *cancel, ckpt_error **err)
 {
 	CriuReq ack = CRIU_REQ__INIT;
 
@@ -313,7 +313,7 @@ abort_call(struct swrk *s, const CriuReq *req, int e, CriuResp **ret, ckpt_error
 
 	for (unsigned i = 0; i < RPC_MAX_NOTIFY; i++) {
 		CriuResp *resp = NULL;
-		int fd, r;
+		int fd;
 
 		if (recv_resp(s, until, NULL, &resp, &fd, NULL) < 0)
 			break;
@@ -333,7 +333,7 @@ abort_call(struct swrk *s, const CriuReq *req, int e, CriuResp **ret, ckpt_error
 		free(refused);
 		refused = strdup(resp->notify && resp->notify->script ? resp->notify->script : "?");
 		criu_resp__free_unpacked(resp, NULL);
-		if ((r = send_ack(s, false, until, NULL, NULL)) < 0)
+		if (send_ack(s, false, until, NULL, NULL) < 0)
 			break;
 	}
 	swrk_stop(s, 0);

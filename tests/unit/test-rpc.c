@@ -77,6 +77,7 @@ peer_send_fd(int sk, const CriuResp *r, int fd)
 
 	if (fd >= 0) {
 		struct cmsghdr *c;
+		memset(&ctl, 0, sizeof(ctl)); /* the padding goes out too (valgrind) */
 		mh.msg_control = ctl.b;
 		mh.msg_controllen = sizeof(ctl.b);
 		c = CMSG_FIRSTHDR(&mh);
