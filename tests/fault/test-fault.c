@@ -541,6 +541,22 @@ START_TEST(failed_dump_keeps_last_good_checkpoint)
 }
 END_TEST
 
+/* A checkpoint's directory is private: mode 0700, whatever the umask. */
+START_TEST(images_dir_is_private)
+{
+	ckpt_error *e = NULL;
+	char *p = images_path("images");
+	struct stat st;
+	mode_t old = umask(0);
+
+	ck_assert_int_eq(dump("v-dump-ok", 0, NULL, &e), 0);
+	umask(old);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0700);
+	free(p);
+}
+END_TEST
+
 /* An old staging dir of <tmpdir>/images; with lock, a child holds its flock. */
 static pid_t
 make_staging(const char *name, bool old, bool lock)
@@ -764,6 +780,7 @@ suite(void)
 	tcase_set_timeout(ti, 30);
 	tcase_add_test(ti, failed_dump_keeps_last_good_checkpoint);
 	tcase_add_test(ti, stale_staging_dirs_are_removed);
+	tcase_add_test(ti, images_dir_is_private);
 	suite_add_tcase(s, ti);
 	return s;
 }

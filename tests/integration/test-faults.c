@@ -206,6 +206,19 @@ dump_with(const struct tree *t, struct fault *f, unsigned int timeout_ms, bool l
 	return r;
 }
 
+/* The error as a TAP comment: docs/reliability.md quotes these. */
+static void
+show(const char *what, const ckpt_error *e)
+{
+	int ex = 0, sig = 0;
+
+	if (ckpt_error_criu_status(e, &ex, &sig))
+		fprintf(stderr, "# %s: errno %d, criu %s %d: %s\n", what, ckpt_error_errno(e), sig ? "signal" : "exit",
+			sig ? sig : ex, ckpt_error_message(e));
+	else
+		fprintf(stderr, "# %s: errno %d: %s\n", what, ckpt_error_errno(e), ckpt_error_message(e));
+}
+
 static void
 assert_contains(const ckpt_error *e, const char *text)
 {
@@ -222,6 +235,8 @@ kill_at(struct tree *t, const char *at, const char *also)
 
 	r = dump_with(t, &f, 0, false, &e);
 	ck_assert_msg(f.hit, "no `%s` notification (saw %s)", at, f.seen);
+	fprintf(stderr, "# notifications: %s\n", f.seen);
+	show(at, e);
 	ck_assert_msg(r == -ECONNRESET || r == -EPIPE, "%d: %s", r, ckpt_error_message(e));
 	assert_contains(e, "criu was killed by signal 9");
 	if (also)
@@ -309,6 +324,7 @@ START_TEST(callback_refuses_post_dump)
 
 	tree_start(&t, "refuse-post", 1, 4);
 	ck_assert_int_eq(dump_with(&t, &f, 0, false, &e), -EPERM);
+	show("refuse post-dump", e);
 	snprintf(msg, sizeof(msg), "checkpoint pid %d: the post-dump notify callback failed, criu aborted the dump",
 		 t.pids[0]);
 	ck_assert_str_eq(ckpt_error_message(e), msg);
@@ -331,6 +347,7 @@ START_TEST(cancel_mid_checkpoint)
 	flag = 0;
 	tree_start(&t, "cancel", 1, 4);
 	ck_assert_int_eq(dump_with(&t, &f, 0, false, &e), -ECANCELED);
+	show("cancel at pre-dump", e);
 	assert_contains(e, "cancelled; criu aborted the DUMP at its `");
 	ckpt_error_free(e);
 	assert_tree_runs_intact(&t);
@@ -349,6 +366,7 @@ START_TEST(deadline_mid_checkpoint)
 
 	tree_start(&t, "deadline", 1, 4);
 	ck_assert_int_eq(dump_with(&t, &f, 1000, false, &e), -ETIMEDOUT);
+	show("deadline during pre-dump", e);
 	assert_contains(e, "the deadline passed; criu aborted the DUMP at its `");
 	ckpt_error_free(e);
 	assert_tree_runs_intact(&t);
@@ -484,6 +502,7 @@ START_TEST(last_good_checkpoint_survives_failures)
 		flag = 0;
 		ck_assert_int_lt(dump_with(&t, &f, f.what == F_SLEEP ? 1000 : 0, false, &e), 0);
 		ck_assert_msg(f.hit, "fault %zu did not happen (saw %s)", i, f.seen);
+		show(f.at, e);
 		ckpt_error_free(e);
 		e = NULL;
 		ck_assert_int_eq(stat(t.images, &st), 0);
