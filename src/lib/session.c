@@ -174,6 +174,9 @@ failure_reason(const CriuResp *resp, const char *excerpt, const char *output)
 		src = output;
 	if (!src)
 		return NULL;
+	/* criu's log lines start with a timestamp, "(00.025817) " */
+	if (src[0] == '(' && (nl = strstr(src, ") ")) && nl - src < 16)
+		src = nl + 2;
 	line = strdup(src);
 	if (line && (nl = strchr(line, '\n')))
 		*nl = '\0';

@@ -259,6 +259,62 @@ itest_run(char **out, const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+#define EXIT_MAX 32
+
+static pid_t exit_pids[EXIT_MAX];
+static char *exit_cmds[EXIT_MAX];
+static int n_exit_pids, n_exit_cmds;
+static pid_t exit_owner;
+
+static void
+run_exit_cleanup(void)
+{
+	if (getpid() != exit_owner)
+		return; /* a forked child of the test: not its job */
+	for (int i = n_exit_pids - 1; i >= 0; i--)
+		if (exit_pids[i] > 1 && kill(exit_pids[i], SIGKILL) == 0)
+			waitpid(exit_pids[i], NULL, WNOHANG);
+	for (int i = n_exit_cmds - 1; i >= 0; i--)
+		if (system(exit_cmds[i]) < 0)
+			fprintf(stderr, "cleanup `%s` failed\n", exit_cmds[i]);
+	n_exit_pids = n_exit_cmds = 0;
+}
+
+static void
+arm_exit_cleanup(void)
+{
+	if (exit_owner != getpid()) {
+		exit_owner = getpid();
+		n_exit_pids = n_exit_cmds = 0;
+		atexit(run_exit_cleanup);
+	}
+}
+
+void
+itest_on_exit_kill(pid_t pid)
+{
+	arm_exit_cleanup();
+	if (pid > 1 && n_exit_pids < EXIT_MAX)
+		exit_pids[n_exit_pids++] = pid;
+}
+
+void
+itest_on_exit_run(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd;
+
+	arm_exit_cleanup();
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) < 0)
+		cmd = NULL;
+	va_end(ap);
+	if (cmd && n_exit_cmds < EXIT_MAX)
+		exit_cmds[n_exit_cmds++] = cmd;
+	else
+		free(cmd);
+}
+
 int
 itest_main(Suite *s)
 {

@@ -43,6 +43,13 @@ void itest_sleep_ms(long ms);
 const char *itest_prog(const char *env);
 /* Runs a command (sh -c) and returns its exit status; output into *out. */
 int itest_run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Cleanup that survives a failed assertion (Check ends a failing test with
+ * exit(), which runs atexit handlers but not the rest of the test): pids to
+ * SIGKILL and shell commands to run when the test process exits.
+ */
+void itest_on_exit_kill(pid_t pid);
+void itest_on_exit_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A suite runner that requires root; in CI (CI=true) it never skips. */
 int itest_main(Suite *s);
 
