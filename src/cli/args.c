@@ -148,3 +148,49 @@ apply_global(const struct global_args *g, ckpt_opts *o)
 		r = ckpt_opts_set_criu_path(o, g->criu);
 	return r;
 }
+
+int
+parse_runtime(const char *cmd, const char *s, enum ckpt_runtime *ret)
+{
+	if (ckpt_runtime_from_name(s, ret) < 0)
+		return usage_error(cmd, "--runtime: invalid value `%s` (runc, crun or youki)", s);
+	return 0;
+}
+
+int
+container_opts_build(enum ckpt_runtime rt, const char *root, const char *bundle, const char *console,
+		     ckpt_container_opts **ret)
+{
+	ckpt_container_opts *co = NULL;
+	int r = ckpt_container_opts_new(&co);
+
+	if (r >= 0 && rt)
+		r = ckpt_container_opts_set_runtime(co, rt);
+	if (r >= 0 && root)
+		r = ckpt_container_opts_set_state_root(co, root);
+	if (r >= 0 && bundle)
+		r = ckpt_container_opts_set_bundle(co, bundle);
+	if (r >= 0 && console)
+		r = ckpt_container_opts_set_console_socket(co, console);
+	if (r < 0) {
+		ckpt_container_opts_free(co);
+		return r;
+	}
+	*ret = co;
+	return 0;
+}
+
+/* A bad container id is a usage error; the library's message escapes it. */
+int
+container_id_usage(const char *cmd, const char *id)
+{
+	ckpt_error *e = NULL;
+	int r = ckpt_container_id_check(id, &e);
+
+	if (r < 0) {
+		usage_error(cmd, "%s", e ? ckpt_error_message(e) : "invalid container id");
+		ckpt_error_free(e);
+		return -EINVAL;
+	}
+	return 0;
+}

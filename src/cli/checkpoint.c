@@ -14,11 +14,15 @@
 
 static const char checkpoint_help[] =
 	"Usage: ckpt checkpoint [OPTIONS] --pid PID\n"
+	"       ckpt checkpoint [OPTIONS] CONTAINER-ID\n"
 	"\n"
-	"Checkpoint the process tree rooted at PID with criu.\n"
+	"Checkpoint the process tree rooted at PID, or an OCI container (runc, crun,\n"
+	"youki) by its id, with criu.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --pid PID                 root of the process tree to checkpoint\n"
+	"      --runtime NAME            the container's runtime: runc, crun or youki (default: look in all)\n"
+	"      --root DIR                the runtime's state root (its --root; needs --runtime)\n"
 	"      --image-path DIR          where to write the checkpoint (default: ./checkpoint)\n"
 	"      --work-path DIR           where criu writes its log and stats (default: the image path)\n"
 	"      --parent-path DIR         parent images of an incremental dump, relative to the image path\n"
@@ -69,6 +73,8 @@ enum {
 	OPT_NO_STAGING,
 	OPT_TIMEOUT,
 	OPT_JSON,
+	OPT_RUNTIME,
+	OPT_ROOT,
 };
 
 static const struct option checkpoint_options[] = {
@@ -95,6 +101,8 @@ static const struct option checkpoint_options[] = {
 	{ "no-staging", no_argument, NULL, OPT_NO_STAGING },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "runtime", required_argument, NULL, OPT_RUNTIME },
+	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -187,6 +195,8 @@ checkpoint_opt(int c, const char *arg, struct checkpoint_args *a)
 	case OPT_AUTO_DEDUP: a->auto_dedup = true; return 0;
 	case OPT_NO_STAGING: a->no_staging = true; return 0;
 	case OPT_JSON: a->json = true; return 0;
+	case OPT_RUNTIME: return parse_runtime("checkpoint", arg, &a->runtime);
+	case OPT_ROOT: a->root = arg; return 0;
 	case 'q': a->quiet = true; return 0;
 	case OPT_STATUS_FD: return check_status_fd(arg, &a->status_fd);
 	case OPT_PAGE_SERVER:
@@ -229,7 +239,15 @@ checkpoint_validate(struct checkpoint_args *a)
 	char *p;
 
 	if (!a->pid && !a->container_id)
-		return usage_error("checkpoint", "--pid PID is required");
+		return usage_error("checkpoint", "--pid PID or a container id is required");
+	if (a->pid && a->container_id)
+		return usage_error("checkpoint", "give either --pid PID or a container id, not both");
+	if ((a->runtime || a->root) && !a->container_id)
+		return usage_error("checkpoint", "--runtime and --root are for containers");
+	if (a->root && !a->runtime)
+		return usage_error("checkpoint", "--root needs --runtime");
+	if (a->container_id && a->pre_dump)
+		return usage_error("checkpoint", "--pre-dump of a container is not supported");
 	if (a->lazy_pages && !a->has_ps)
 		return usage_error("checkpoint", "--lazy-pages needs --page-server ADDRESS:PORT (the port the lazy "
 						 "page server listens on)");
@@ -259,7 +277,7 @@ checkpoint_validate(struct checkpoint_args *a)
 int
 checkpoint_parse(int argc, char **argv, struct checkpoint_args *a)
 {
-	int c;
+	int c, r;
 
 	memset(a, 0, sizeof(*a));
 	a->status_fd = -1;
@@ -278,8 +296,11 @@ checkpoint_parse(int argc, char **argv, struct checkpoint_args *a)
 			return -EINVAL;
 	}
 	if (optind < argc)
-		return usage_error("checkpoint", "unexpected argument `%s` (checkpoint a process tree with --pid)",
-				   argv[optind]);
+		a->container_id = argv[optind++];
+	if (optind < argc)
+		return usage_error("checkpoint", "unexpected argument `%s` (one container id at most)", argv[optind]);
+	if (a->container_id && (r = container_id_usage("checkpoint", a->container_id)) < 0)
+		return r;
 	return checkpoint_validate(a);
 }
 
@@ -349,6 +370,18 @@ catch_signals(ckpt_opts *o)
 	ckpt_opts_set_cancel_flag(o, &cancelled);
 }
 
+static int
+checkpoint_container(const struct checkpoint_args *a, const ckpt_opts *o, ckpt_result **res, ckpt_error **err)
+{
+	ckpt_container_opts *co = NULL;
+	int r = container_opts_build(a->runtime, a->root, NULL, NULL, &co);
+
+	if (r >= 0)
+		r = ckpt_container_dump(o, a->container_id, co, res, err);
+	ckpt_container_opts_free(co);
+	return r;
+}
+
 int
 cmd_checkpoint(const struct global_args *g, int argc, char **argv)
 {
@@ -374,9 +407,13 @@ cmd_checkpoint(const struct global_args *g, int argc, char **argv)
 	}
 	ckpt_opts_set_notify(o, progress_notify, &p);
 	catch_signals(o);
-	log_event(g, "info", "checkpoint pid %d into %s", a.pid, a.image_path);
+	log_event(g, "info", "checkpoint %s %d into %s", a.container_id ? "container" : "pid", a.pid,
+		  a.image_path);
 	progress_start(&p);
-	r = a.pre_dump ? ckpt_pre_dump(o, &res, &err) : ckpt_dump(o, &res, &err);
+	if (a.container_id)
+		r = checkpoint_container(&a, o, &res, &err);
+	else
+		r = a.pre_dump ? ckpt_pre_dump(o, &res, &err) : ckpt_dump(o, &res, &err);
 	progress_done(&p);
 	if (r < 0) {
 		ret = out_error(&out, "checkpoint", err, r);

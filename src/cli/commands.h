@@ -29,6 +29,8 @@ struct checkpoint_args {
 	int n_empty_ns;
 	long timeout_s;
 	const char *container_id;
+	enum ckpt_runtime runtime;
+	const char *root;
 };
 
 #define MAX_INHERIT 16
@@ -49,7 +51,18 @@ struct restore_args {
 	int n_inherit;
 	long timeout_s;
 	const char *container_id;
+	enum ckpt_runtime runtime;
+	const char *root;
+	const char *bundle;
+	const char *console_socket;
 };
+
+/* --runtime NAME and --root DIR, shared by checkpoint and restore. */
+int parse_runtime(const char *cmd, const char *s, enum ckpt_runtime *ret);
+int container_id_usage(const char *cmd, const char *id);
+/* Container options from the container flags. */
+int container_opts_build(enum ckpt_runtime rt, const char *root, const char *bundle, const char *console,
+			 ckpt_container_opts **ret);
 
 int checkpoint_parse(int argc, char **argv, struct checkpoint_args *a);
 void checkpoint_args_free(struct checkpoint_args *a);

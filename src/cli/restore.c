@@ -14,11 +14,17 @@
 
 static const char restore_help[] =
 	"Usage: ckpt restore [OPTIONS]\n"
+	"       ckpt restore [OPTIONS] CONTAINER-ID\n"
 	"\n"
-	"Restore a process tree from a checkpoint made by ckpt (or criu). Without --detach,\n"
-	"ckpt stays the tree's parent, forwards signals to it and exits with its status.\n"
+	"Restore a process tree from a checkpoint made by ckpt (or criu), or an OCI\n"
+	"container from one made by ckpt or `runc checkpoint`. Without --detach, ckpt\n"
+	"stays the tree's parent, forwards signals to it and exits with its status.\n"
 	"\n"
 	"Options:\n"
+	"      --runtime NAME            the container's runtime: runc, crun or youki\n"
+	"      --root DIR                the runtime's state root (its --root; needs --runtime)\n"
+	"  -b, --bundle DIR              the container's bundle (default: recorded in the checkpoint)\n"
+	"      --console-socket PATH     send a terminal container's new pty master to PATH\n"
 	"      --image-path DIR          the checkpoint to restore (default: ./checkpoint)\n"
 	"      --work-path DIR           where criu writes its log (default: the image path)\n"
 	"  -d, --detach                  return once the tree runs\n"
@@ -60,6 +66,9 @@ enum {
 	OPT_INHERIT_FD,
 	OPT_TIMEOUT,
 	OPT_JSON,
+	OPT_RUNTIME,
+	OPT_ROOT,
+	OPT_CONSOLE_SOCKET,
 };
 
 static const struct option restore_options[] = {
@@ -82,6 +91,10 @@ static const struct option restore_options[] = {
 	{ "inherit-fd", required_argument, NULL, OPT_INHERIT_FD },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "runtime", required_argument, NULL, OPT_RUNTIME },
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "bundle", required_argument, NULL, 'b' },
+	{ "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -115,6 +128,10 @@ restore_opt(int c, const char *arg, struct restore_args *a)
 	case OPT_AUTO_DEDUP: a->auto_dedup = true; return 0;
 	case OPT_LAZY_PAGES: a->lazy_pages = true; return 0;
 	case OPT_JSON: a->json = true; return 0;
+	case OPT_RUNTIME: return parse_runtime("restore", arg, &a->runtime);
+	case OPT_ROOT: a->root = arg; return 0;
+	case 'b': a->bundle = arg; return 0;
+	case OPT_CONSOLE_SOCKET: a->console_socket = arg; return 0;
 	case 'q': a->quiet = true; return 0;
 	case OPT_CG_MODE: return parse_cg_mode(arg, &a->cg_mode);
 	case OPT_EMPTY_NS:
@@ -147,7 +164,7 @@ restore_parse(int argc, char **argv, struct restore_args *a)
 	a->image_path = "checkpoint";
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:dqh", restore_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:b:dqh", restore_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(restore_help, stdout);
 			return 0;
@@ -159,7 +176,15 @@ restore_parse(int argc, char **argv, struct restore_args *a)
 			return -EINVAL;
 	}
 	if (optind < argc)
-		return usage_error("restore", "unexpected argument `%s`", argv[optind]);
+		a->container_id = argv[optind++];
+	if (optind < argc)
+		return usage_error("restore", "unexpected argument `%s` (one container id at most)", argv[optind]);
+	if (a->container_id && container_id_usage("restore", a->container_id) < 0)
+		return -EINVAL;
+	if (!a->container_id && (a->runtime || a->root || a->bundle || a->console_socket))
+		return usage_error("restore", "--runtime, --root, --bundle and --console-socket are for containers");
+	if (a->root && !a->runtime)
+		return usage_error("restore", "--root needs --runtime");
 	if (a->tcp_close && a->tcp_established)
 		return usage_error("restore", "--tcp-close and --tcp-established cannot be combined");
 	return 1;
@@ -256,6 +281,19 @@ wait_restored(pid_t pid)
 	}
 }
 
+/* The container's stdio pipes become ckpt's own stdio, as with runc restore. */
+static int
+restore_container(const struct restore_args *a, const ckpt_opts *o, ckpt_result **res, ckpt_error **err)
+{
+	ckpt_container_opts *co = NULL;
+	int r = container_opts_build(a->runtime, a->root, a->bundle, a->console_socket, &co);
+
+	if (r >= 0)
+		r = ckpt_container_restore(o, a->container_id, co, res, err);
+	ckpt_container_opts_free(co);
+	return r;
+}
+
 int
 cmd_restore(const struct global_args *g, int argc, char **argv)
 {
@@ -283,7 +321,7 @@ cmd_restore(const struct global_args *g, int argc, char **argv)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	ckpt_opts_set_notify(o, progress_notify, &p);
 	progress_start(&p);
-	r = ckpt_restore(o, &res, &err);
+	r = a.container_id ? restore_container(&a, o, &res, &err) : ckpt_restore(o, &res, &err);
 	progress_done(&p);
 	if (r < 0) {
 		ret = out_error(&out, "restore", err, r);

@@ -602,6 +602,112 @@ START_TEST(unknown_container_is_refused)
 }
 END_TEST
 
+/* Runs the ckpt binary with stdout and stderr on out_fd (or /dev/null); returns its exit status. */
+static int
+ckpt_cli(int out_fd, const char *const *args)
+{
+	const char *bin = itest_prog("CKPT_BIN"), *argv[24];
+	pid_t pid;
+	int n = 0, st;
+
+	argv[n++] = "ckpt";
+	while (*args && n < 23)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null_fd = open("/dev/null", O_RDWR);
+		dup2(null_fd, 0);
+		dup2(out_fd >= 0 ? out_fd : null_fd, 1);
+		dup2(out_fd >= 0 ? out_fd : null_fd, 2);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* `ckpt checkpoint ID` then `ckpt restore ID`: the CLI on a real container. */
+static void
+cli_round_trip(const char *runtime)
+{
+	const char *dump[] = { "checkpoint", "-q", "--runtime", runtime, "--image-path", T.images, T.id, NULL };
+	const char *rest[] = { "restore", "-q", "-d", "--runtime", runtime, "--image-path", T.images,
+			       "--bundle", T.bundle, "--pid-file", NULL, T.id, NULL };
+	struct reader rd;
+	char pidfile[600];
+	int out, p[2];
+	FILE *f;
+	pid_t pid = 0;
+
+	T.runtime = runtime;
+	make_config(COUNTER, NULL);
+	out = start_container();
+	rd = (struct reader){ .fd = out, .last = -1 };
+	read_counter(&rd, 3, 10000);
+	ck_assert_int_eq(ckpt_cli(-1, dump), 0);
+	read_counter(&rd, 0, 5000);
+	ck_assert_int_ne(runtime_state(), 0);
+	snprintf(pidfile, sizeof(pidfile), "%s/restored.pid", T.dir);
+	rest[10] = pidfile;
+	/* ckpt's own stdout becomes the restored container's stdout */
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	ck_assert_int_eq(ckpt_cli(p[1], rest), 0);
+	close(p[1]);
+	f = fopen(pidfile, "re");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	T.restored = pid;
+	ck_assert_int_gt(pid, 1);
+	assert_continues(p[0], rd.last);
+	ck_assert_msg(cgroup_has(pid, T.id), "the restored init is not in the container's cgroup");
+	close(out);
+	close(p[0]);
+}
+
+START_TEST(cli_runc_checkpoint_restore)
+{
+	cli_round_trip("runc");
+}
+END_TEST
+
+START_TEST(cli_crun_checkpoint_restore)
+{
+	const char *kill_args[] = { "kill", T.id, "KILL", NULL }, *del_args[] = { "delete", T.id, NULL };
+
+	mount_hugetlb();
+	cli_round_trip("crun");
+	ck_assert_int_eq(runtime_state(), 0); /* registered back with crun */
+	ck_assert_int_eq(runtime_cmd(-1, kill_args), 0);
+	ck_assert_msg(itest_wait_gone(T.restored, 10000), "crun kill did not stop the restored container");
+	T.restored = 0;
+	ck_assert_int_eq(runtime_cmd(-1, del_args), 0);
+}
+END_TEST
+
+START_TEST(cli_refuses_hostile_ids)
+{
+	const char *ids[] = { "../../etc", "a/b", "x\ny", ".." };
+	char *out;
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		int st = itest_run(&out, "%s checkpoint '%s' 2>&1", itest_prog("CKPT_BIN"), ids[i]);
+		ck_assert_msg(st == 2, "id %s: exit %d: %s", ids[i], st, out);
+		ck_assert_msg(strstr(out, "container id"), "id %s: %s", ids[i], out);
+		free(out);
+	}
+	ck_assert_int_eq(itest_run(&out, "%s checkpoint --image-path %s no-such-container-%d 2>&1",
+				   itest_prog("CKPT_BIN"), T.images, (int)getpid()),
+			 1);
+	ck_assert_msg(strstr(out, "no-such-container"), "%s", out);
+	free(out);
+	ck_assert_int_ne(access(T.images, F_OK), 0);
+}
+END_TEST
+
 /* The restored inits of this runner's containers: their cgroup names carry its pid. */
 static void
 kill_restored(const char *prefix)
@@ -662,6 +768,9 @@ suite(void)
 	add(s, "bind-mount", bind_mount_from_host);
 	add(s, "leave-running", leave_running_keeps_it_running);
 	add(s, "unknown", unknown_container_is_refused);
+	add(s, "cli-runc", cli_runc_checkpoint_restore);
+	add(s, "cli-crun", cli_crun_checkpoint_restore);
+	add(s, "cli-ids", cli_refuses_hostile_ids);
 	return s;
 }
 

@@ -170,7 +170,7 @@ expect_usage(int argc, char **argv, const char *needle)
 
 START_TEST(checkpoint_bad_values)
 {
-	EXPECT_USAGE("--pid PID is required", "checkpoint");
+	EXPECT_USAGE("--pid PID or a container id is required", "checkpoint");
 	EXPECT_USAGE("--pid: invalid value `abc`", "checkpoint", "--pid", "abc");
 	EXPECT_USAGE("--pid: invalid value `0`", "checkpoint", "--pid", "0");
 	EXPECT_USAGE("--pid: invalid value `-3`", "checkpoint", "--pid", "-3");
@@ -193,7 +193,15 @@ START_TEST(checkpoint_bad_values)
 	EXPECT_USAGE("--timeout: invalid value `0`", "checkpoint", "-p", "5", "--timeout", "0");
 	EXPECT_USAGE("unknown option `--bogus`", "checkpoint", "-p", "5", "--bogus");
 	EXPECT_USAGE("missing value for `--image-path`", "checkpoint", "-p", "5", "--image-path");
-	EXPECT_USAGE("unexpected argument `extra`", "checkpoint", "-p", "5", "extra");
+	EXPECT_USAGE("either --pid PID or a container id, not both", "checkpoint", "-p", "5", "web");
+	EXPECT_USAGE("unexpected argument `two`", "checkpoint", "one", "two");
+	EXPECT_USAGE("invalid container id", "checkpoint", "../etc");
+	EXPECT_USAGE("invalid container id", "checkpoint", "a/b");
+	EXPECT_USAGE("invalid container id", "checkpoint", "bad\x01id");
+	EXPECT_USAGE("--runtime: invalid value `docker`", "checkpoint", "--runtime", "docker", "web");
+	EXPECT_USAGE("--root needs --runtime", "checkpoint", "--root", "/run/x", "web");
+	EXPECT_USAGE("--runtime and --root are for containers", "checkpoint", "-p", "5", "--runtime", "runc");
+	EXPECT_USAGE("--pre-dump of a container", "checkpoint", "--pre-dump", "web");
 	EXPECT_USAGE("--tcp-close and --tcp-established", "checkpoint", "-p", "5", "--tcp-close",
 		     "--tcp-established");
 	EXPECT_USAGE("--ext-unix-sk: `12,x` is not a list of socket inodes", "checkpoint", "-p", "5",
@@ -231,6 +239,26 @@ START_TEST(help_returns_zero)
 	fclose(stdout);
 	stdout = saved;
 	checkpoint_args_free(&a);
+	restore_args_free(&r);
+}
+END_TEST
+
+START_TEST(container_ids)
+{
+	struct checkpoint_args a;
+	struct restore_args r;
+
+	ck_assert_int_eq(CP("checkpoint", "--runtime", "crun", "--root", "/run/crun", "--leave-running", "web-1"), 1);
+	ck_assert_str_eq(a.container_id, "web-1");
+	ck_assert_int_eq(a.runtime, CKPT_RUNTIME_CRUN);
+	ck_assert_str_eq(a.root, "/run/crun");
+	checkpoint_args_free(&a);
+	ck_assert_int_eq(RS("restore", "--runtime", "runc", "-b", "/bundle", "--console-socket", "/s", "-d", "web-1"),
+			 1);
+	ck_assert_str_eq(r.container_id, "web-1");
+	ck_assert_str_eq(r.bundle, "/bundle");
+	ck_assert_str_eq(r.console_socket, "/s");
+	ck_assert_int_eq(r.runtime, CKPT_RUNTIME_RUNC);
 	restore_args_free(&r);
 }
 END_TEST
@@ -291,7 +319,10 @@ START_TEST(restore_bad_values)
 	EXPECT_RESTORE_USAGE("--manage-cgroups-mode: invalid value `y`", "restore", "--manage-cgroups-mode", "y");
 	EXPECT_RESTORE_USAGE("--empty-ns: namespace `ipc`", "restore", "--empty-ns", "ipc");
 	EXPECT_RESTORE_USAGE("unknown option `--leave-running`", "restore", "--leave-running");
-	EXPECT_RESTORE_USAGE("unexpected argument `x`", "restore", "x");
+	EXPECT_RESTORE_USAGE("unexpected argument `y`", "restore", "x", "y");
+	EXPECT_RESTORE_USAGE("invalid container id", "restore", "..");
+	EXPECT_RESTORE_USAGE("are for containers", "restore", "--bundle", "/b");
+	EXPECT_RESTORE_USAGE("--root needs --runtime", "restore", "--root", "/r", "web");
 }
 END_TEST
 
@@ -336,6 +367,7 @@ suite(void)
 	tcase_add_test(tc, checkpoint_bad_values);
 	tcase_add_test(tc, checkpoint_status_fd_must_be_writable);
 	tcase_add_test(tc, help_returns_zero);
+	tcase_add_test(tc, container_ids);
 	tcase_add_test(tc, restore_every_flag);
 	tcase_add_test(tc, restore_bad_values);
 	tcase_add_test(tc, global_options);
