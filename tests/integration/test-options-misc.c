@@ -86,6 +86,7 @@ START_TEST(pre_dump_is_refused_without_memory_tracking)
 	ck_assert_msg(!exists(path), "a refused pre-dump created %s", path);
 	path[strlen(path) - 1] = 'b';
 	ck_assert_msg(!exists(path), "a refused --no-staging pre-dump created %s", path);
+	free(path);
 
 	ck_assert_int_ge(asprintf(&path, "%s/c/img", dir), 0);
 	o = itest_opts(pid, path);
