@@ -32,8 +32,8 @@
 #ifndef CKPT_H
 #define CKPT_H
 
-#include <stdint.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -64,8 +64,8 @@ CKPT_PUBLIC void ckpt_error_free(ckpt_error *err);
  * @param err the error, or NULL
  * @return a string owned by @p err, valid until ckpt_error_free(); "" for NULL;
  *         never NULL.
- * Thread-safety: builds and caches the text on the first call, so do not call it
- * on one error from two threads at once without a lock.
+ * Thread-safety: builds and caches the text on the first call, so do not call
+ * it on one error from two threads at once without a lock.
  */
 CKPT_PUBLIC const char *ckpt_error_message(const ckpt_error *err);
 /**
@@ -84,6 +84,17 @@ CKPT_PUBLIC const char *ckpt_error_why(const ckpt_error *err);
  * @return the errno value, or 0 when @p err is NULL.
  */
 CKPT_PUBLIC int ckpt_error_errno(const ckpt_error *err);
+/**
+ * Whether the call refused the caller's own input before doing anything: a
+ * pid that cannot be checkpointed (0, 1, the caller, an ancestor of the
+ * caller, a kernel thread, one that does not exist), an images or work
+ * directory path that is not a directory, too long or not writable, a
+ * directory that holds no checkpoint, an invalid or unknown container id, a
+ * missing option another one needs. Nothing was started or changed; the
+ * `ckpt` CLI exits 2 for these, as for a usage error.
+ * @return 1 for such an error, 0 otherwise (also for NULL).
+ */
+CKPT_PUBLIC int ckpt_error_is_input(const ckpt_error *err);
 /**
  * criu's `cr_errno` from its response (the errno criu failed with, e.g.
  * ESRCH for a vanished task).
@@ -122,22 +133,26 @@ CKPT_PUBLIC const char *ckpt_error_log_excerpt(const ckpt_error *err);
 
 /** Boolean options, set with ckpt_opts_set_flag(). */
 enum ckpt_flag {
-	CKPT_FLAG_LEAVE_RUNNING = 0,   /**< dump: keep the tree running afterwards */
-	CKPT_FLAG_TCP_ESTABLISHED,     /**< dump/restore established TCP connections */
-	CKPT_FLAG_EXT_UNIX_SK,         /**< allow unix sockets with a peer outside the tree */
-	CKPT_FLAG_SHELL_JOB,           /**< the tree is a shell job (tty, session) */
-	CKPT_FLAG_FILE_LOCKS,          /**< dump/restore file locks */
-	CKPT_FLAG_TCP_SKIP_IN_FLIGHT,  /**< dump: skip half-open (in-flight) connections */
-	CKPT_FLAG_LINK_REMAP,          /**< allow link remaps of unlinked files */
-	CKPT_FLAG_AUTO_DEDUP,          /**< punch pages already in the parent out of it */
-	CKPT_FLAG_LAZY_PAGES,          /**< post-copy: pages are served later */
-	CKPT_FLAG_TCP_CLOSE,           /**< restore connections closed, do not lock them */
-	CKPT_FLAG_LEAVE_STOPPED,       /**< leave the tree stopped (SIGSTOP) afterwards */
-	CKPT_FLAG_ORPHAN_PTS_MASTER,   /**< restore: hand the new pty master to the notify callback */
-	CKPT_FLAG_RST_SIBLING,         /**< restore: make the restored root a child of the caller */
-	CKPT_FLAG_EVASIVE_DEVICES,     /**< allow device files to be replaced by others */
-	CKPT_FLAG_WEAK_SYSCTLS,        /**< restore: skip sysctls the kernel lacks */
-	CKPT_FLAG_STAGING,             /**< dump: write into a new directory, move it into place on success (default on) */
+	CKPT_FLAG_LEAVE_RUNNING = 0,  /**< dump: keep the tree running afterwards */
+	CKPT_FLAG_TCP_ESTABLISHED,    /**< dump/restore established TCP connections */
+	CKPT_FLAG_EXT_UNIX_SK,	      /**< allow unix sockets with a peer outside the tree */
+	CKPT_FLAG_SHELL_JOB,	      /**< the tree is a shell job (tty, session) */
+	CKPT_FLAG_FILE_LOCKS,	      /**< dump/restore file locks */
+	CKPT_FLAG_TCP_SKIP_IN_FLIGHT, /**< dump: skip half-open (in-flight)
+                                   connections */
+	CKPT_FLAG_LINK_REMAP,	      /**< allow link remaps of unlinked files */
+	CKPT_FLAG_AUTO_DEDUP,	      /**< punch pages already in the parent out of it */
+	CKPT_FLAG_LAZY_PAGES,	      /**< post-copy: pages are served later */
+	CKPT_FLAG_TCP_CLOSE,	      /**< restore connections closed, do not lock them */
+	CKPT_FLAG_LEAVE_STOPPED,      /**< leave the tree stopped (SIGSTOP) afterwards */
+	CKPT_FLAG_ORPHAN_PTS_MASTER,  /**< restore: hand the new pty master to the
+                                  notify callback */
+	CKPT_FLAG_RST_SIBLING,	      /**< restore: make the restored root a child of the
+                                caller */
+	CKPT_FLAG_EVASIVE_DEVICES,    /**< allow device files to be replaced by others */
+	CKPT_FLAG_WEAK_SYSCTLS,	      /**< restore: skip sysctls the kernel lacks */
+	CKPT_FLAG_STAGING,	      /**< dump: write into a new directory, move it into place
+                        on success (default on) */
 	_CKPT_FLAG_MAX
 };
 
@@ -157,7 +172,7 @@ enum ckpt_network_lock {
 	CKPT_NETWORK_LOCK_DEFAULT = 0, /**< criu's default (iptables) */
 	CKPT_NETWORK_LOCK_IPTABLES,
 	CKPT_NETWORK_LOCK_NFTABLES,
-	CKPT_NETWORK_LOCK_SKIP,        /**< criu >= 3.19 */
+	CKPT_NETWORK_LOCK_SKIP, /**< criu >= 3.19 */
 };
 
 /** Kernel features criu can be asked about, see ckpt_criu_features(). */
@@ -175,10 +190,11 @@ enum ckpt_feature {
  * and do not free or modify the operation's ckpt_opts in it.
  *
  * @param script   the notification's name
- * @param pid      the pid criu attached (post-restore, setup-namespaces), else 0
- * @param fd       an fd criu sent with the notification (orphan-pts-master), else
- *                 -1. It stays owned by libckpt and is closed when the callback
- *                 returns: dup() it to keep it.
+ * @param pid      the pid criu attached (post-restore, setup-namespaces), else
+ * 0
+ * @param fd       an fd criu sent with the notification (orphan-pts-master),
+ * else -1. It stays owned by libckpt and is closed when the callback returns:
+ * dup() it to keep it.
  * @param userdata the pointer given to ckpt_opts_set_notify()
  * @return 0 to go on, a negative value to fail the step: criu then aborts the
  *         operation and resumes the tasks (for pre-dump, post-dump,
@@ -196,7 +212,8 @@ typedef int (*ckpt_notify_fn)(const char *script, pid_t pid, int fd, void *userd
 CKPT_PUBLIC int ckpt_opts_new(ckpt_opts **ret_opts);
 /**
  * Frees an options object and everything it copied. fds given to it
- * (images dir fd, status fd, inherit fds) are not closed: they stay the caller's.
+ * (images dir fd, status fd, inherit fds) are not closed: they stay the
+ * caller's.
  * @param opts the options, or NULL (nothing is done)
  */
 CKPT_PUBLIC void ckpt_opts_free(ckpt_opts *opts);
@@ -273,7 +290,8 @@ CKPT_PUBLIC int ckpt_opts_get_flag(const ckpt_opts *opts, enum ckpt_flag flag);
 /**
  * The parent images of an incremental dump, relative to the images dir as
  * criu expects (e.g. "../pre"); criu then tracks memory changes. Needs
- * soft-dirty tracking: the dump fails with -EOPNOTSUPP when the kernel lacks it.
+ * soft-dirty tracking: the dump fails with -EOPNOTSUPP when the kernel lacks
+ * it.
  * @param relpath copied; NULL clears; must not be absolute or empty
  * @return 0, -EINVAL or -ENOMEM.
  * Touches only @p opts: not thread-safe on one @p opts, safe on distinct ones.
@@ -431,15 +449,16 @@ CKPT_PUBLIC int ckpt_opts_set_cancel_flag(ckpt_opts *opts, volatile int *flag);
  * @param opts    the options of the dump
  * @param kind    "pid" or "container" (NULL: "pid"); copied
  * @param id      the container id, or NULL; copied
- * @param runtime the runtime that started it ("runc", "crun", "youki"), or NULL; copied
+ * @param runtime the runtime that started it ("runc", "crun", "youki"), or
+ * NULL; copied
  * @param bundle  the container's bundle directory, or NULL; copied
  * @return 0, -EINVAL (@p opts NULL or @p kind empty) or -ENOMEM (the previous
  *         source is then kept).
  *
  * Not thread-safe on one @p opts; it only touches @p opts.
  */
-CKPT_PUBLIC int ckpt_opts_set_manifest_source(ckpt_opts *opts, const char *kind, const char *id,
-					      const char *runtime, const char *bundle);
+CKPT_PUBLIC int ckpt_opts_set_manifest_source(ckpt_opts *opts, const char *kind, const char *id, const char *runtime,
+					      const char *bundle);
 
 /* ------------------------------------------------------------------------ */
 /** @name Operations (each one runs one criu swrk session) */
@@ -482,8 +501,8 @@ CKPT_PUBLIC int ckpt_criu_check(const ckpt_opts *opts, ckpt_error **err);
  * @return 0, or a negative errno with @p err set.
  * Thread-safety: safe.
  */
-CKPT_PUBLIC int ckpt_criu_features(const ckpt_opts *opts, unsigned int requested,
-				   unsigned int *ret_supported, ckpt_error **err);
+CKPT_PUBLIC int ckpt_criu_features(const ckpt_opts *opts, unsigned int requested, unsigned int *ret_supported,
+				   ckpt_error **err);
 /**
  * Whether this machine lets criu's lazy page server work: it needs a 4 MiB
  * pipe, which processes without CAP_SYS_RESOURCE only get when fs.pipe-max-size
@@ -495,18 +514,20 @@ CKPT_PUBLIC int ckpt_lazy_pages_ready(ckpt_error **err);
 /**
  * Checkpoints the tree rooted at the options' pid into the images dir.
  *
- * Before criu runs, the pid is checked (see ckpt_opts_set_pid()) and options the
- * reported criu version or the kernel cannot honour are refused with a message
- * naming them. With CKPT_FLAG_STAGING (the default, unless lazy pages or an
- * images dir fd are used) criu writes into a new directory beside the images
- * dir, which replaces it only once criu has succeeded: a failed or cancelled
- * dump leaves the images dir as it was and the tree running, and keeps criu's
- * log as `<images>.dump.log`. Before that move a manifest, `ckpt.json`, is
- * written into the images (see ckpt-inspect(1)); failing to write it does not
- * fail the dump. Without CKPT_FLAG_LEAVE_RUNNING the tree is gone afterwards.
+ * Before criu runs, the pid is checked (see ckpt_opts_set_pid()) and options
+ * the reported criu version or the kernel cannot honour are refused with a
+ * message naming them. With CKPT_FLAG_STAGING (the default, unless lazy pages
+ * or an images dir fd are used) criu writes into a new directory beside the
+ * images dir, which replaces it only once criu has succeeded: a failed or
+ * cancelled dump leaves the images dir as it was and the tree running, and
+ * keeps criu's log as `<images>.dump.log`. Before that move a manifest,
+ * `ckpt.json`, is written into the images (see ckpt-inspect(1)); failing to
+ * write it does not fail the dump. Without CKPT_FLAG_LEAVE_RUNNING the tree is
+ * gone afterwards.
  *
  * @param opts       the options; not modified
- * @param ret_result optional: receives the result (free with ckpt_result_free())
+ * @param ret_result optional: receives the result (free with
+ * ckpt_result_free())
  * @return 0, or a negative errno with @p err set: -EINVAL (no pid, no images
  *         dir, bad options, pid 1, a kernel thread, the caller), -ESRCH (no
  *         such process), -ENOTDIR, -EOPNOTSUPP (an option this criu or
@@ -519,8 +540,8 @@ CKPT_PUBLIC int ckpt_dump(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_
 /**
  * Pre-dump: dumps the memory only, the tree keeps running; a later
  * ckpt_dump() with ckpt_opts_set_parent_path() then writes only the pages that
- * changed. Needs soft-dirty tracking: fails with -EOPNOTSUPP and a clear message
- * when the kernel lacks it, before the process is touched. Otherwise as
+ * changed. Needs soft-dirty tracking: fails with -EOPNOTSUPP and a clear
+ * message when the kernel lacks it, before the process is touched. Otherwise as
  * ckpt_dump(), including staging and the manifest ("operation": "pre-dump").
  * @param ret_result optional: receives the result
  * @return as ckpt_dump().
@@ -565,7 +586,8 @@ CKPT_PUBLIC int ckpt_page_server_port(const ckpt_page_server *ps);
  * @param ret_status its wait status (see waitpid(2)); 0 after a served dump.
  */
 CKPT_PUBLIC int ckpt_page_server_wait(ckpt_page_server *ps, int *ret_status, ckpt_error **err);
-/** Stops the page server if it still runs (SIGTERM, then SIGKILL) and frees it. NULL is allowed. */
+/** Stops the page server if it still runs (SIGTERM, then SIGKILL) and frees it.
+ * NULL is allowed. */
 CKPT_PUBLIC void ckpt_page_server_free(ckpt_page_server *ps);
 
 /**
@@ -603,7 +625,8 @@ CKPT_PUBLIC uint64_t ckpt_result_wall_ns(const ckpt_result *res);
 CKPT_PUBLIC uint64_t ckpt_result_image_bytes(const ckpt_result *res);
 /**
  * The images dir of the operation, as the caller named it.
- * @return a string owned by @p res, or NULL (images dir given as an fd, or NULL).
+ * @return a string owned by @p res, or NULL (images dir given as an fd, or
+ * NULL).
  */
 CKPT_PUBLIC const char *ckpt_result_images_dir(const ckpt_result *res);
 /** Number of notifications criu sent during the operation (0 for NULL). */
@@ -615,8 +638,7 @@ CKPT_PUBLIC size_t ckpt_result_event_count(const ckpt_result *res);
  * @param ret_ns   optional: nanoseconds since the operation started
  * @return 0, -EINVAL (@p res NULL) or -ERANGE (@p i too large).
  */
-CKPT_PUBLIC int ckpt_result_event(const ckpt_result *res, size_t i, const char **ret_name,
-				  uint64_t *ret_ns);
+CKPT_PUBLIC int ckpt_result_event(const ckpt_result *res, size_t i, const char **ret_name, uint64_t *ret_ns);
 /**
  * criu's version as reported during the operation
  * (major*10000 + minor*100 + sublevel), or 0 when unknown.
@@ -635,22 +657,27 @@ CKPT_PUBLIC int ckpt_result_criu_version(const ckpt_result *res);
 
 /** A container found by id: what its runtime and bundle say about it. */
 typedef struct ckpt_container ckpt_container;
-/** Opaque options of the container functions (runtime, state root, bundle, ...). */
+/** Opaque options of the container functions (runtime, state root, bundle,
+ * ...). */
 typedef struct ckpt_container_opts ckpt_container_opts;
 
 /** The OCI runtimes whose state libckpt reads. */
 enum ckpt_runtime {
 	CKPT_RUNTIME_ANY = 0, /**< look in every runtime's default state root */
-	CKPT_RUNTIME_RUNC,    /**< runc: `<root>/<id>/state.json`, default root /run/runc */
+	CKPT_RUNTIME_RUNC,    /**< runc: `<root>/<id>/state.json`, default root /run/runc
+                      */
 	CKPT_RUNTIME_CRUN,    /**< crun: `<root>/<id>/status`, default root /run/crun */
-	CKPT_RUNTIME_YOUKI,   /**< youki: `<root>/<id>/state.json`, default root /run/youki */
+	CKPT_RUNTIME_YOUKI,   /**< youki: `<root>/<id>/state.json`, default root
+                         /run/youki */
 };
 
 /** Boolean container options, set with ckpt_container_opts_set_flag(). */
 enum ckpt_container_flag {
-	/** dump: do not run the runtime's `delete` after a dump that stopped the container */
+	/** dump: do not run the runtime's `delete` after a dump that stopped the
+     container */
 	CKPT_CONTAINER_KEEP_STATE = 0,
-	/** restore: do not write the runtime's state for the restored container (crun, youki) */
+	/** restore: do not write the runtime's state for the restored container
+     (crun, youki) */
 	CKPT_CONTAINER_NO_REGISTER,
 	_CKPT_CONTAINER_FLAG_MAX
 };
@@ -667,7 +694,8 @@ CKPT_PUBLIC int ckpt_runtime_from_name(const char *name, enum ckpt_runtime *ret_
  */
 CKPT_PUBLIC int ckpt_container_id_check(const char *id, ckpt_error **err);
 
-/** Allocates container options with the defaults (any runtime, default roots). 0 or -ENOMEM. */
+/** Allocates container options with the defaults (any runtime, default roots).
+ * 0 or -ENOMEM. */
 CKPT_PUBLIC int ckpt_container_opts_new(ckpt_container_opts **ret_copts);
 /** Frees container options. NULL is allowed. */
 CKPT_PUBLIC void ckpt_container_opts_free(ckpt_container_opts *copts);
@@ -735,7 +763,8 @@ CKPT_PUBLIC const char *ckpt_container_get_cgroup(const ckpt_container *c);
 CKPT_PUBLIC const char *ckpt_container_get_state_dir(const ckpt_container *c);
 /** 1 when its process has a terminal (config.json process.terminal), else 0. */
 CKPT_PUBLIC int ckpt_container_get_terminal(const ckpt_container *c);
-/** What the init's fd @p fd (0, 1 or 2) was at start ("pipe:[123]", "/dev/null"), or NULL. */
+/** What the init's fd @p fd (0, 1 or 2) was at start ("pipe:[123]",
+ * "/dev/null"), or NULL. */
 CKPT_PUBLIC const char *ckpt_container_get_descriptor(const ckpt_container *c, int fd);
 /** The config.json annotation @p key, or NULL. */
 CKPT_PUBLIC const char *ckpt_container_get_annotation(const ckpt_container *c, const char *key);

@@ -13,7 +13,8 @@ usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "ckpt%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	/* ckpt: <what>: <why>, as every other message */
+	fprintf(stderr, "ckpt: %s%s", cmd ? cmd : "", cmd ? ": " : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -185,6 +185,8 @@ json_error(const ckpt_error *err, int ret)
 	reaped &&sig > 0 ? yajl_gen_integer(j, sig) : yajl_gen_null(j);
 	jkv_str(j, "log_path", ckpt_error_log_path(err));
 	jkv_str(j, "log_excerpt", ckpt_error_log_excerpt(err));
+	js(j, "input");
+	yajl_gen_bool(j, ckpt_error_is_input(err));
 	yajl_gen_map_close(j);
 	yajl_gen_map_close(j);
 	json_print(j);
@@ -201,7 +203,7 @@ out_error(const struct out *out, const char *cmd, const ckpt_error *err, int ret
 	log_event(out ? out->g : NULL, "error", "%s", err ? ckpt_error_message(err) : strerror(-ret));
 	if (out && out->json) {
 		json_error(err, ret);
-		return EXIT_FAIL;
+		return ckpt_error_is_input(err) ? EXIT_USAGE : EXIT_FAIL;
 	}
 	fprintf(stderr, "ckpt: %s\n", err ? ckpt_error_message(err) : strerror(-ret));
 	if (excerpt) {
@@ -218,7 +220,8 @@ out_error(const struct out *out, const char *cmd, const ckpt_error *err, int ret
 		fprintf(stderr, "  criu was killed by signal %d (%s)\n", sig, strsignal(sig));
 	if (log && access(log, F_OK) == 0)
 		fprintf(stderr, "  criu log: %s\n", log);
-	return EXIT_FAIL;
+	/* the caller's own input was wrong (a pid, a path): a usage error */
+	return ckpt_error_is_input(err) ? EXIT_USAGE : EXIT_FAIL;
 }
 
 static uint64_t

@@ -16,17 +16,18 @@
 #include <time.h>
 
 #include "error.h"
+#include "input.h"
 #include "manifest.h"
 #include "session.h"
 #include "util.h"
 
 struct dump_dirs {
-	char *target;	  /* the images path the caller asked for */
-	char *staging;	  /* the new directory criu writes into, or NULL */
-	int images_fd;	  /* what criu is told (client fd) */
+	char *target;  /* the images path the caller asked for */
+	char *staging; /* the new directory criu writes into, or NULL */
+	int images_fd; /* what criu is told (client fd) */
 	int work_fd;
 	bool own_images_fd;
-	bool criu_done;	  /* criu reported success: the staging dir is the checkpoint */
+	bool criu_done; /* criu reported success: the staging dir is the checkpoint */
 	char *log_path;
 };
 
@@ -123,6 +124,25 @@ make_staging(struct dump_dirs *d, ckpt_error **err)
 	return 0;
 }
 
+/*
+ * The images path criu's directory replaces: a symbolic link is followed
+ * (the checkpoint goes where it points, the link stays), so that a link to
+ * another file system keeps working.
+ */
+static int
+images_target(const char *path, char **ret, ckpt_error **err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		*ret = realpath(path, NULL);
+	else
+		*ret = strdup(path);
+	if (!*ret)
+		return ckpt_err_sys(err, errno, "images directory `%s`", path);
+	return 0;
+}
+
 static int
 dump_prepare(const ckpt_opts *o, enum opts_op op, struct dump_dirs *d, ckpt_error **err)
 {
@@ -134,10 +154,8 @@ dump_prepare(const ckpt_opts *o, enum opts_op op, struct dump_dirs *d, ckpt_erro
 	if (o->images_dir_fd >= 0) {
 		d->images_fd = o->images_dir_fd;
 	} else {
-		if (!o->images_dir)
-			return ckpt_err_set(err, EINVAL, "no images directory given");
-		if (!(d->target = strdup(o->images_dir)))
-			return ckpt_err_set(err, ENOMEM, "out of memory");
+		if ((r = images_target(o->images_dir, &d->target, err)) < 0)
+			return r;
 		if (stat(d->target, &st) == 0 && !S_ISDIR(st.st_mode))
 			return ckpt_err_set(err, ENOTDIR, "images directory `%s` is not a directory", d->target);
 		if (o->flags[CKPT_FLAG_STAGING] && !o->flags[CKPT_FLAG_LAZY_PAGES])
@@ -150,7 +168,8 @@ dump_prepare(const ckpt_opts *o, enum opts_op op, struct dump_dirs *d, ckpt_erro
 		if ((r = open_dir(criu_dir, "images directory", &d->images_fd, err)) < 0)
 			return r;
 		d->own_images_fd = true;
-		/* held until the fd is closed, or this process dies: see is_stale_staging() */
+		/* held until the fd is closed, or this process dies: see is_stale_staging()
+     */
 		if (d->staging && flock(d->images_fd, LOCK_EX | LOCK_NB) < 0)
 			return ckpt_err_sys(err, errno, "lock the new images directory `%s`", d->staging);
 	}
@@ -236,7 +255,8 @@ need_mem_track(struct session *ss, const char *what, ckpt_error **err)
 		return r;
 	if (!(got & CKPT_FEATURE_MEM_TRACK))
 		return ckpt_err_set(err, EOPNOTSUPP,
-				    "%s needs memory change tracking (soft-dirty), which is not available in this kernel "
+				    "%s needs memory change tracking (soft-dirty), which is not available "
+				    "in this kernel "
 				    "(criu FEATURE_CHECK mem_track=false); the process was not touched",
 				    what);
 	return 0;
@@ -277,8 +297,10 @@ check_pipe_max_size(ckpt_error **err)
 		fclose(f);
 	}
 	return ckpt_err_set(err, EOPNOTSUPP,
-			    "lazy pages need fs.pipe-max-size >= 4194304 on this machine (it is %lu and processes here "
-			    "lack CAP_SYS_RESOURCE, so criu's page server would fail later with \"splice: Bad file "
+			    "lazy pages need fs.pipe-max-size >= 4194304 on this "
+			    "machine (it is %lu and processes here "
+			    "lack CAP_SYS_RESOURCE, so criu's page server would fail "
+			    "later with \"splice: Bad file "
 			    "descriptor\"); run: sysctl -w fs.pipe-max-size=4194304",
 			    v);
 }
@@ -299,7 +321,8 @@ need_lazy(struct session *ss, ckpt_error **err)
 		return r;
 	if (!(got & CKPT_FEATURE_LAZY_PAGES))
 		return ckpt_err_set(err, EOPNOTSUPP,
-				    "lazy pages need userfaultfd with non-cooperative events, which this kernel lacks");
+				    "lazy pages need userfaultfd with non-cooperative "
+				    "events, which this kernel lacks");
 	return check_pipe_max_size(err);
 }
 
@@ -324,7 +347,8 @@ dump_gate(struct session *ss, const ckpt_opts *o, enum opts_op op, ckpt_error **
 static int
 dump_send(struct session *ss, const ckpt_opts *o, enum opts_op op, struct dump_dirs *d, ckpt_error **err)
 {
-	struct opts_fds fds = { .images_dir_fd = d->images_fd, .work_dir_fd = d->work_fd,
+	struct opts_fds fds = { .images_dir_fd = d->images_fd,
+				.work_dir_fd = d->work_fd,
 				.inherit_base = SWRK_INHERIT_BASE };
 	CriuReq req = CRIU_REQ__INIT;
 	CriuResp *resp = NULL;
@@ -349,11 +373,15 @@ dump_check(const ckpt_opts *o, enum opts_op op, ckpt_error **err)
 	int r;
 
 	if (o->pid <= 0)
-		return ckpt_err_set(err, EINVAL, "no pid given");
+		return ckpt_err_input(err, EINVAL, "no pid given");
 	if ((r = check_dump_pid(o->pid, err)) < 0)
 		return r;
 	if (o->flags[CKPT_FLAG_LAZY_PAGES] && !o->has_ps)
-		return ckpt_err_set(err, EINVAL, "lazy pages need a page server port");
+		return ckpt_err_input(err, EINVAL, "lazy pages need a page server port");
+	if (o->images_dir_fd < 0 && (r = check_dir_path(o->images_dir, "images directory", err)) < 0)
+		return r;
+	if (o->work_dir && (r = check_dir_path(o->work_dir, "work directory", err)) < 0)
+		return r;
 	return 0;
 }
 
@@ -374,13 +402,16 @@ do_dump(const ckpt_opts *o, enum opts_op op, ckpt_result **ret, ckpt_error **err
 	manifest_begin(&mf, o->pid); /* the tree as it is before criu touches it */
 	if ((r = session_open(&ss, o, true, err)) < 0)
 		goto out;
-	/* before dump_prepare: a refused dump creates nothing, not even --no-staging's image path */
+	/* before dump_prepare: a refused dump creates nothing, not even
+   * --no-staging's image path */
 	if ((r = dump_gate(&ss, o, op, err)) < 0) {
 		ss.ckpt_refused = r == -EOPNOTSUPP; /* not criu's failure: ckpt said no */
 		goto out;
 	}
-	if ((r = dump_prepare(o, op, &d, err)) < 0)
+	if ((r = dump_prepare(o, op, &d, err)) < 0) {
+		ss.ckpt_refused = true; /* ckpt's own failure: criu only waited, its output says nothing */
 		goto out;
+	}
 	ss.log_path = d.log_path ? strdup(d.log_path) : NULL;
 	if ((r = dump_send(&ss, o, op, &d, err)) < 0)
 		goto out;

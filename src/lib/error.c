@@ -83,6 +83,41 @@ ckpt_err_sys(ckpt_error **err, int errno_, const char *fmt, ...)
 	return r;
 }
 
+static int
+err_vinput(ckpt_error **err, int errno_, int with_strerror, const char *fmt, va_list ap)
+{
+	bool fresh = !(err && *err && (*err)->why);
+	int r = err_vset(err, errno_, with_strerror, fmt, ap);
+
+	if (fresh && err && *err && (*err)->why)
+		(*err)->input = true;
+	return r;
+}
+
+int
+ckpt_err_input(ckpt_error **err, int errno_, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = err_vinput(err, errno_, 0, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+ckpt_err_input_sys(ckpt_error **err, int errno_, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = err_vinput(err, errno_, 1, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 int
 ckpt_err_prefix(ckpt_error **err, int ret, const char *fmt, ...)
 {
@@ -200,6 +235,12 @@ ckpt_error_errno(const ckpt_error *err)
 }
 
 CKPT_PUBLIC int
+ckpt_error_is_input(const ckpt_error *err)
+{
+	return err && err->input ? 1 : 0;
+}
+
+CKPT_PUBLIC int
 ckpt_error_criu_errno(const ckpt_error *err)
 {
 	return err ? err->criu_errno : 0;
@@ -246,10 +287,20 @@ noise_line(const char *line)
 	return strstr(line, "rlimit: Can't setup RLIMIT_NOFILE") != NULL;
 }
 
+/* A criu log line without its "(00.049492) " timestamp. */
+static const char *
+log_text(const char *line)
+{
+	const char *p = line[0] == '(' ? strchr(line, ')') : NULL;
+
+	return p ? p + 1 + (p[1] == ' ') : line;
+}
+
 char *
 ckpt_log_excerpt(const char *path, int max_lines)
 {
 	_cleanup_free_ char *line = NULL;
+	_cleanup_free_ char *prev = NULL;
 	char *out = NULL;
 	size_t cap = 0, len = 0;
 	int n = 0;
@@ -263,6 +314,11 @@ ckpt_log_excerpt(const char *path, int max_lines)
 
 		if (!strstr(line, "Error") || noise_line(line))
 			continue;
+		/* criu repeats some errors once per task: show each once */
+		if (prev && strcmp(prev, log_text(line)) == 0)
+			continue;
+		free(prev);
+		prev = strdup(log_text(line));
 		l = strlen(line);
 		tmp = realloc(out, len + l + 1);
 		if (!tmp)

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "input.h"
 #include "session.h"
 #include "util.h"
 
@@ -27,22 +28,24 @@ restore_prepare(const ckpt_opts *o, struct restore_dirs *d, ckpt_error **err)
 		_cleanup_free_ char *inv = NULL;
 
 		if (!o->images_dir)
-			return ckpt_err_set(err, EINVAL, "no images directory given");
+			return ckpt_err_input(err, EINVAL, "no images directory given");
 		if (stat(o->images_dir, &st) < 0)
-			return ckpt_err_sys(err, errno, "images directory `%s`", o->images_dir);
+			return ckpt_err_input_sys(err, errno, "images directory `%s`", o->images_dir);
 		if (!S_ISDIR(st.st_mode))
-			return ckpt_err_set(err, ENOTDIR, "images directory `%s` is not a directory", o->images_dir);
+			return ckpt_err_input(err, ENOTDIR, "images directory `%s` is not a directory", o->images_dir);
 		if (asprintf(&inv, "%s/inventory.img", o->images_dir) < 0)
 			return ckpt_err_set(err, ENOMEM, "out of memory");
 		if (access(inv, R_OK) < 0)
-			return ckpt_err_set(err, ENOENT, "`%s` holds no checkpoint (no inventory.img)", o->images_dir);
+			return ckpt_err_input(err, ENOENT, "`%s` holds no checkpoint (no inventory.img)",
+					      o->images_dir);
 		d->images_fd = open(o->images_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (d->images_fd < 0)
 			return ckpt_err_sys(err, errno, "open images directory `%s`", o->images_dir);
 		d->own_images_fd = true;
 	}
 	if (o->work_dir) {
-		if ((r = prepare_dir(o->work_dir, "work directory", err)) < 0)
+		if ((r = check_dir_path(o->work_dir, "work directory", err)) < 0 ||
+		    (r = prepare_dir(o->work_dir, "work directory", err)) < 0)
 			return r;
 		d->work_fd = open(o->work_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (d->work_fd < 0)
@@ -55,10 +58,10 @@ restore_prepare(const ckpt_opts *o, struct restore_dirs *d, ckpt_error **err)
 }
 
 static int
-restore_send(struct session *ss, const ckpt_opts *o, struct restore_dirs *d, pid_t *ret_pid,
-	     ckpt_error **err)
+restore_send(struct session *ss, const ckpt_opts *o, struct restore_dirs *d, pid_t *ret_pid, ckpt_error **err)
 {
-	struct opts_fds fds = { .images_dir_fd = d->images_fd, .work_dir_fd = d->work_fd,
+	struct opts_fds fds = { .images_dir_fd = d->images_fd,
+				.work_dir_fd = d->work_fd,
 				.inherit_base = SWRK_INHERIT_BASE };
 	CriuReq req = CRIU_REQ__INIT;
 	CriuResp *resp = NULL;
@@ -86,8 +89,10 @@ static void
 explain_eexist(ckpt_error **err)
 {
 	if (err && *err && (*err)->criu_errno == EEXIST)
-		ckpt_err_prefix(err, 0, "a process with the checkpoint's pid still exists (is the original still "
-					"running, or not yet reaped?)");
+		ckpt_err_prefix(err, 0,
+				"a process with the checkpoint's pid still exists (is the "
+				"original still "
+				"running, or not yet reaped?)");
 }
 
 CKPT_PUBLIC int

@@ -102,48 +102,6 @@ dir_bytes(const char *path)
 	return fd < 0 ? 0 : dir_bytes_at(fd);
 }
 
-/* Field 9 of /proc/PID/stat, the task flags; PF_KTHREAD marks kernel threads. */
-static int
-is_kernel_thread(pid_t pid)
-{
-	char path[64], buf[1024];
-	unsigned long flags = 0;
-	char *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-		return 0;
-	return (flags & 0x00200000) != 0;
-}
-
-int
-check_dump_pid(pid_t pid, ckpt_error **err)
-{
-	char path[64];
-
-	if (pid <= 0)
-		return ckpt_err_set(err, EINVAL, "invalid pid %d", pid);
-	if (pid == 1)
-		return ckpt_err_set(err, EINVAL, "refusing to checkpoint pid 1 (the machine's init)");
-	if (pid == getpid())
-		return ckpt_err_set(err, EINVAL, "refusing to checkpoint the calling process %d", pid);
-	snprintf(path, sizeof(path), "/proc/%d", pid);
-	if (access(path, F_OK) < 0)
-		return ckpt_err_set(err, ESRCH, "process %d does not exist", pid);
-	if (is_kernel_thread(pid))
-		return ckpt_err_set(err, EINVAL, "process %d is a kernel thread", pid);
-	return 0;
-}
-
 int
 prepare_dir(const char *path, const char *what, ckpt_error **err)
 {

@@ -13,8 +13,6 @@ int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);
 /* Total bytes of regular files under a directory (not following symlinks). */
 uint64_t dir_bytes(const char *path);
-/* Fails with a clear message unless pid names a live user-space process. */
-int check_dump_pid(pid_t pid, ckpt_error **err);
 /* Fails unless path is (or can be created as) a writable directory. */
 int prepare_dir(const char *path, const char *what, ckpt_error **err);
 

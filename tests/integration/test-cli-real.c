@@ -103,19 +103,41 @@ END_TEST
 
 START_TEST(failure_is_json_and_exit_1)
 {
-	char *out;
+	char *dir = itest_mkdtemp("clijson"), *out;
 	yajl_val v;
+	pid_t sleeper;
 
+	/* the caller's input (a pid that does not exist): exit 2, "input": true */
 	ck_assert_int_eq(itest_run(&out, "%s checkpoint --pid 4194300 --image-path /tmp/ckpt-never --json 2>/dev/null",
 				   itest_prog("CKPT_BIN")),
-			 1);
+			 2);
 	v = parse_json(out);
 	ck_assert(YAJL_IS_STRING(get(v, "error", "message")));
 	ck_assert_str_eq(YAJL_GET_STRING(get(v, "error", "message")),
 			 "checkpoint pid 4194300: process 4194300 does not exist");
 	ck_assert_int_eq(YAJL_GET_INTEGER(get(v, "error", "errno")), ESRCH);
+	ck_assert(YAJL_IS_TRUE(get(v, "error", "input")));
 	yajl_tree_free(v);
 	free(out);
+	/* criu's failure (not a session leader, no --shell-job): exit 1, criu's part filled in */
+	ck_assert_int_eq(itest_run(&out, "cd %s && setsid sh -c 'sleep 100 </dev/null >/dev/null 2>&1 & echo $!'", dir),
+			 0);
+	sleeper = atoi(out);
+	free(out);
+	ck_assert_int_gt(sleeper, 1);
+	ck_assert_int_eq(itest_run(&out, "%s checkpoint --pid %d --image-path %s/img --json 2>/dev/null",
+				   itest_prog("CKPT_BIN"), sleeper, dir),
+			 1);
+	v = parse_json(out);
+	ck_assert(YAJL_IS_FALSE(get(v, "error", "input")));
+	ck_assert_int_eq(YAJL_GET_INTEGER(get(v, "error", "criu_exit")), 1);
+	ck_assert(strstr(YAJL_GET_STRING(get(v, "error", "log_excerpt")), "session leader"));
+	ck_assert(YAJL_IS_STRING(get(v, "error", "log_path")));
+	yajl_tree_free(v);
+	free(out);
+	ck_assert(itest_state(sleeper) == 'S');
+	kill(sleeper, SIGKILL);
+	itest_rmdir(dir);
 }
 END_TEST
 

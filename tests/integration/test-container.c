@@ -701,7 +701,7 @@ START_TEST(cli_refuses_hostile_ids)
 	}
 	ck_assert_int_eq(itest_run(&out, "%s checkpoint --image-path %s no-such-container-%d 2>&1",
 				   itest_prog("CKPT_BIN"), T.images, (int)getpid()),
-			 1);
+			 2); /* an unknown id is bad input, as an unknown pid */
 	ck_assert_msg(strstr(out, "no-such-container"), "%s", out);
 	free(out);
 	ck_assert_int_ne(access(T.images, F_OK), 0);

@@ -341,6 +341,8 @@ START_TEST(bad_image_dirs_are_clear_errors)
 	ck_assert_int_eq(ckpt_dump(o, NULL, &err), -ENOTDIR);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "is not a directory"));
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), file));
+	ck_assert_msg(ckpt_error_is_input(err), "not an input error");
+	ck_assert_ptr_null(ckpt_error_log_excerpt(err)); /* refused before criu ran */
 	ckpt_error_free(err);
 	err = NULL;
 	ckpt_opts_free(o);
@@ -354,6 +356,17 @@ START_TEST(bad_image_dirs_are_clear_errors)
 	ck_assert_int_eq(ckpt_dump(o, NULL, &err), -EROFS);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "Read-only file system"));
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), under));
+	ck_assert_msg(ckpt_error_is_input(err), "not an input error");
+	ck_assert_ptr_null(ckpt_error_log_excerpt(err));
+	ckpt_error_free(err);
+	err = NULL;
+	ckpt_opts_free(o);
+
+	/* a place ckpt cannot create (found out only by trying): criu's idle output is not quoted */
+	o = itest_opts(t.pids[0], "/proc/ckpt-test-nope/images");
+	ck_assert_int_eq(ckpt_dump(o, NULL, &err), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "/proc/ckpt-test-nope"));
+	ck_assert_msg(!ckpt_error_log_excerpt(err), "criu's output quoted: %s", ckpt_error_log_excerpt(err));
 	ckpt_error_free(err);
 	err = NULL;
 	assert_tree_runs(&t);

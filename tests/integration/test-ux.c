@@ -169,7 +169,7 @@ START_TEST(json_log_lines_parse)
 	ck_assert_int_eq(itest_run(&out, "%s --log %s --log-format json checkpoint --pid 4194300 --image-path "
 					 "'%s/\"quoted\" dir' 2>/dev/null",
 				   itest_prog("CKPT_BIN"), log, dir),
-			 1);
+			 2); /* a pid that does not exist: bad input */
 	free(out);
 	ck_assert_int_eq(itest_run(&out, "%s --log %s --log-format json inspect %s 2>/dev/null", itest_prog("CKPT_BIN"),
 				   log, dir),

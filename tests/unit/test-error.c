@@ -115,6 +115,54 @@ START_TEST(log_excerpt_keeps_error_lines_without_noise)
 }
 END_TEST
 
+START_TEST(log_excerpt_shows_a_repeated_error_once)
+{
+	char path[] = "/tmp/ckpt-test-log-XXXXXX";
+	int fd = mkstemp(path);
+	const char *log = "(00.001) Error (compel/src/lib/infect.c:260): The criu itself is within dumped tree.\n"
+			  "(00.002) Error (compel/src/lib/infect.c:260): The criu itself is within dumped tree.\n"
+			  "(00.003) Error (compel/src/lib/infect.c:260): The criu itself is within dumped tree.\n"
+			  "(00.004) Error (criu/cr-dump.c:1975): Dumping FAILED.\n";
+	char *ex;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, log, strlen(log)), (int)strlen(log));
+	close(fd);
+	ex = ckpt_log_excerpt(path, 8);
+	ck_assert_str_eq(ex, "(00.001) Error (compel/src/lib/infect.c:260): The criu itself is within dumped tree.\n"
+			     "(00.004) Error (criu/cr-dump.c:1975): Dumping FAILED.");
+	free(ex);
+	unlink(path);
+}
+END_TEST
+
+START_TEST(input_errors_are_marked)
+{
+	ckpt_error *e = NULL;
+
+	ck_assert_int_eq(ckpt_err_input(&e, ESRCH, "process %d does not exist", 7), -ESRCH);
+	ck_assert_int_eq(ckpt_error_is_input(e), 1);
+	ckpt_err_prefix(&e, -ESRCH, "checkpoint pid 7");
+	ck_assert_str_eq(ckpt_error_message(e), "checkpoint pid 7: process 7 does not exist");
+	ck_assert_int_eq(ckpt_error_is_input(e), 1);
+	ckpt_error_free(e);
+	e = NULL;
+	ck_assert_int_eq(ckpt_err_input_sys(&e, EROFS, "images directory `%s`", "/ro"), -EROFS);
+	ck_assert_str_eq(ckpt_error_message(e), "images directory `/ro`: Read-only file system");
+	ck_assert_int_eq(ckpt_error_is_input(e), 1);
+	ckpt_error_free(e);
+	e = NULL;
+	/* an earlier failure is kept, and so is its kind */
+	ckpt_err_set(&e, EIO, "criu dump failed");
+	ckpt_err_input(&e, EINVAL, "later");
+	ck_assert_str_eq(ckpt_error_why(e), "criu dump failed");
+	ck_assert_int_eq(ckpt_error_is_input(e), 0);
+	ckpt_error_free(e);
+	ck_assert_int_eq(ckpt_error_is_input(NULL), 0);
+	ck_assert_int_eq(ckpt_err_input(NULL, EINVAL, "nowhere"), -EINVAL);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -128,6 +176,8 @@ suite(void)
 	tcase_add_test(tc, null_err_is_allowed);
 	tcase_add_test(tc, criu_fields_and_status);
 	tcase_add_test(tc, log_excerpt_keeps_error_lines_without_noise);
+	tcase_add_test(tc, log_excerpt_shows_a_repeated_error_once);
+	tcase_add_test(tc, input_errors_are_marked);
 	suite_add_tcase(s, tc);
 	return s;
 }

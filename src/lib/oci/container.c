@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Container options, finding a container by id, and what it says about itself. */
+/* Container options, finding a container by id, and what it says about itself.
+ */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -181,12 +182,12 @@ guess_runtime(const ckpt_container_opts *co, const char *id, enum ckpt_runtime *
 		n++;
 	}
 	if (n == 0)
-		return ckpt_err_set(err, ENOENT, "no container `%s` in %s, %s or %s", id,
-				    oci_copts_root(co, CKPT_RUNTIME_RUNC), oci_copts_root(co, CKPT_RUNTIME_CRUN),
-				    oci_copts_root(co, CKPT_RUNTIME_YOUKI));
+		return ckpt_err_input(err, ENOENT, "no container `%s` in %s, %s or %s", id,
+				      oci_copts_root(co, CKPT_RUNTIME_RUNC), oci_copts_root(co, CKPT_RUNTIME_CRUN),
+				      oci_copts_root(co, CKPT_RUNTIME_YOUKI));
 	if (n > 1)
-		return ckpt_err_set(err, ENOTUNIQ, "container id `%s` is ambiguous: known to %s; name the runtime", id,
-				    found);
+		return ckpt_err_input(err, ENOTUNIQ, "container id `%s` is ambiguous: known to %s; name the runtime",
+				      id, found);
 	return 0;
 }
 
@@ -208,7 +209,8 @@ load_config(ckpt_container *c, ckpt_error **err)
 	return oci_config_load(p, &c->cfg, err);
 }
 
-/* youki records no rootfs: it is config.json's root.path, relative to the bundle. */
+/* youki records no rootfs: it is config.json's root.path, relative to the
+ * bundle. */
 static int
 complete_rootfs(ckpt_container *c, ckpt_error **err)
 {
@@ -231,13 +233,13 @@ find_container(const ckpt_container_opts *co, const char *id, ckpt_container *c,
 	if ((r = ckpt_container_id_check(id, err)) < 0)
 		return r;
 	if (rt == CKPT_RUNTIME_ANY && co && co->root)
-		return ckpt_err_set(err, EINVAL, "a state root (`%s`) needs a runtime", co->root);
+		return ckpt_err_input(err, EINVAL, "a state root (`%s`) needs a runtime", co->root);
 	if (rt == CKPT_RUNTIME_ANY && (r = guess_runtime(co, id, &rt, err)) < 0)
 		return r;
 	if (!(c->root = strdup(oci_copts_root(co, rt))))
 		return ckpt_err_set(err, ENOMEM, "out of memory");
 	if (!state_exists(rt, c->root, id))
-		return ckpt_err_set(err, ENOENT, "no %s container `%s` in `%s`", ckpt_runtime_name(rt), id, c->root);
+		return ckpt_err_input(err, ENOENT, "no %s container `%s` in `%s`", ckpt_runtime_name(rt), id, c->root);
 	if ((r = oci_state_load(rt, c->root, id, &c->st, err)) < 0 || (r = load_config(c, err)) < 0 ||
 	    (r = complete_rootfs(c, err)) < 0 || (r = oci_state_check_pid(&c->st, proc, err)) < 0)
 		return r;

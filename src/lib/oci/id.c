@@ -33,8 +33,8 @@ oci_printable(const char *s)
 static bool
 id_char_ok(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c == '+' || c == '-' || c == '.';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' ||
+	       c == '-' || c == '.';
 }
 
 /* Why the id is refused, or NULL when it is fine. */
@@ -73,7 +73,7 @@ ckpt_container_id_check(const char *id, ckpt_error **err)
 	size_t pos;
 
 	if (!id)
-		return ckpt_err_set(err, EINVAL, "no container id given");
+		return ckpt_err_input(err, EINVAL, "no container id given");
 	if (!(why = id_problem(id, &pos)))
 		return 0;
 	/* A hostile id may be huge: show its start only. */
@@ -85,22 +85,18 @@ ckpt_container_id_check(const char *id, ckpt_error **err)
 	} else {
 		shown = oci_printable(id);
 	}
-	return ckpt_err_set(err, EINVAL, "invalid container id `%s%s`: %s", shown ? shown : "?",
-			    strlen(id) > 64 ? "..." : "", why);
+	return ckpt_err_input(err, EINVAL, "invalid container id `%s%s`: %s", shown ? shown : "?",
+			      strlen(id) > 64 ? "..." : "", why);
 }
 
 CKPT_PUBLIC const char *
 ckpt_runtime_name(enum ckpt_runtime rt)
 {
 	switch (rt) {
-	case CKPT_RUNTIME_RUNC:
-		return "runc";
-	case CKPT_RUNTIME_CRUN:
-		return "crun";
-	case CKPT_RUNTIME_YOUKI:
-		return "youki";
-	default:
-		return "any";
+	case CKPT_RUNTIME_RUNC: return "runc";
+	case CKPT_RUNTIME_CRUN: return "crun";
+	case CKPT_RUNTIME_YOUKI: return "youki";
+	default: return "any";
 	}
 }
 
@@ -129,13 +125,9 @@ const char *
 oci_runtime_default_root(enum ckpt_runtime rt)
 {
 	switch (rt) {
-	case CKPT_RUNTIME_RUNC:
-		return "/run/runc";
-	case CKPT_RUNTIME_CRUN:
-		return "/run/crun";
-	case CKPT_RUNTIME_YOUKI:
-		return "/run/youki";
-	default:
-		return NULL;
+	case CKPT_RUNTIME_RUNC: return "/run/runc";
+	case CKPT_RUNTIME_CRUN: return "/run/crun";
+	case CKPT_RUNTIME_YOUKI: return "/run/youki";
+	default: return NULL;
 	}
 }
