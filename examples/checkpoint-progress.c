@@ -60,7 +60,7 @@ main(int argc, char **argv)
 	ckpt_opts_set_notify(opts, on_notify, &p);
 
 	clock_gettime(CLOCK_MONOTONIC, &p.start);
-	r = ckpt_dump(opts, &res, &err);
+	r = ckpt_tree_dump(opts, &res, &err);
 	if (r < 0) {
 		fprintf(stderr, "checkpoint failed: %s\n", ckpt_error_message(err));
 		if (ckpt_error_log_path(err))

@@ -59,7 +59,7 @@ run(struct hook *h, const char *dir)
 	ckpt_opts_set_images_dir(opts, dir);
 	ckpt_opts_set_flag(opts, CKPT_FLAG_LEAVE_RUNNING, 1);
 	ckpt_opts_set_notify(opts, on_notify, h);
-	r = ckpt_dump(opts, NULL, &err);
+	r = ckpt_tree_dump(opts, NULL, &err);
 	if (r < 0)
 		printf("checkpoint failed (%s): %s\n", strerror(-r), ckpt_error_message(err));
 	else

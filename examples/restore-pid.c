@@ -23,7 +23,7 @@ main(int argc, char **argv)
 	if (ckpt_opts_new(&opts) < 0)
 		return 1;
 	ckpt_opts_set_images_dir(opts, argv[1]);
-	r = ckpt_restore(opts, &res, &err);
+	r = ckpt_tree_restore(opts, &res, &err);
 	if (r < 0)
 		fprintf(stderr, "restore failed: %s\n", ckpt_error_message(err));
 	else

@@ -536,20 +536,20 @@ CKPT_PUBLIC int ckpt_lazy_pages_ready(ckpt_error **err);
  * Thread-safety: safe; runs criu as a child of the calling process and reaps
  * only that child. The notify callback runs in the calling thread.
  */
-CKPT_PUBLIC int ckpt_dump(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
+CKPT_PUBLIC int ckpt_tree_dump(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
 /**
  * Pre-dump: dumps the memory only, the tree keeps running; a later
- * ckpt_dump() with ckpt_opts_set_parent_path() then writes only the pages that
+ * ckpt_tree_dump() with ckpt_opts_set_parent_path() then writes only the pages that
  * changed. Needs soft-dirty tracking: fails with -EOPNOTSUPP and a clear
  * message when the kernel lacks it, before the process is touched. Otherwise as
- * ckpt_dump(), including staging and the manifest ("operation": "pre-dump").
+ * ckpt_tree_dump(), including staging and the manifest ("operation": "pre-dump").
  * @param ret_result optional: receives the result
- * @return as ckpt_dump().
- * Thread-safety: as ckpt_dump().
+ * @return as ckpt_tree_dump().
+ * Thread-safety: as ckpt_tree_dump().
  */
-CKPT_PUBLIC int ckpt_pre_dump(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
+CKPT_PUBLIC int ckpt_tree_pre_dump(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
 /**
- * Restores a tree from the images dir (made by ckpt_dump() or by criu).
+ * Restores a tree from the images dir (made by ckpt_tree_dump() or by criu).
  * The tree gets its old pids back, so the original must be gone. With
  * CKPT_FLAG_RST_SIBLING the restored root becomes a child of the caller (which
  * can then wait for it); otherwise it is reparented when criu exits.
@@ -561,9 +561,9 @@ CKPT_PUBLIC int ckpt_pre_dump(const ckpt_opts *opts, ckpt_result **ret_result, c
  *         checkpoint), -EINVAL (no images dir), -EOPNOTSUPP,
  *         -ETIMEDOUT / -ECANCELED, the notify callback's value, or criu's
  *         cr_errno.
- * Thread-safety: as ckpt_dump().
+ * Thread-safety: as ckpt_tree_dump().
  */
-CKPT_PUBLIC int ckpt_restore(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
+CKPT_PUBLIC int ckpt_tree_restore(const ckpt_opts *opts, ckpt_result **ret_result, ckpt_error **err);
 /* ------------------------------------------------------------------------ */
 /** @name Live migration: page server and lazy pages */
 
@@ -652,7 +652,7 @@ CKPT_PUBLIC int ckpt_result_criu_version(const ckpt_result *res);
  * them (runc, crun or youki): libckpt reads the runtime's state and the
  * bundle's config.json, turns the container into criu options (root, bind
  * mounts, masked paths, namespaces, cgroups, stdio pipes, terminal) and
- * runs ckpt_dump() or ckpt_restore(). See docs/containers.md.
+ * runs ckpt_tree_dump() or ckpt_tree_restore(). See docs/containers.md.
  */
 
 /** A container found by id: what its runtime and bundle say about it. */

@@ -413,7 +413,7 @@ cmd_checkpoint(const struct global_args *g, int argc, char **argv)
 	if (a.container_id)
 		r = checkpoint_container(&a, o, &res, &err);
 	else
-		r = a.pre_dump ? ckpt_pre_dump(o, &res, &err) : ckpt_dump(o, &res, &err);
+		r = a.pre_dump ? ckpt_tree_pre_dump(o, &res, &err) : ckpt_tree_dump(o, &res, &err);
 	progress_done(&p);
 	if (r < 0) {
 		ret = out_error(&out, "checkpoint", err, r);

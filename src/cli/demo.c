@@ -105,7 +105,7 @@ demo_checkpoint(struct demo *d, const struct global_args *g, unsigned long *ret_
 	apply_global(g, o);
 	ckpt_opts_set_pid(o, d->pid);
 	ckpt_opts_set_images_dir(o, d->images);
-	r = ckpt_dump(o, &res, &err);
+	r = ckpt_tree_dump(o, &res, &err);
 	if (r < 0) {
 		out_error(&d->out, "demo", err, r);
 	} else {
@@ -138,7 +138,7 @@ demo_restore(struct demo *d, const struct global_args *g)
 	apply_global(g, o);
 	ckpt_opts_set_images_dir(o, d->images);
 	ckpt_opts_set_flag(o, CKPT_FLAG_RST_SIBLING, 1); /* our child again */
-	r = ckpt_restore(o, &res, &err);
+	r = ckpt_tree_restore(o, &res, &err);
 	if (r < 0) {
 		out_error(&d->out, "demo", err, r);
 	} else {

@@ -321,7 +321,7 @@ cmd_restore(const struct global_args *g, int argc, char **argv)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	ckpt_opts_set_notify(o, progress_notify, &p);
 	progress_start(&p);
-	r = a.container_id ? restore_container(&a, o, &res, &err) : ckpt_restore(o, &res, &err);
+	r = a.container_id ? restore_container(&a, o, &res, &err) : ckpt_tree_restore(o, &res, &err);
 	progress_done(&p);
 	if (r < 0) {
 		ret = out_error(&out, "restore", err, r);

@@ -446,13 +446,13 @@ out:
 }
 
 CKPT_PUBLIC int
-ckpt_dump(const ckpt_opts *o, ckpt_result **ret_result, ckpt_error **err)
+ckpt_tree_dump(const ckpt_opts *o, ckpt_result **ret_result, ckpt_error **err)
 {
 	return do_dump(o, OPTS_OP_DUMP, ret_result, err);
 }
 
 CKPT_PUBLIC int
-ckpt_pre_dump(const ckpt_opts *o, ckpt_result **ret_result, ckpt_error **err)
+ckpt_tree_pre_dump(const ckpt_opts *o, ckpt_result **ret_result, ckpt_error **err)
 {
 	return do_dump(o, OPTS_OP_PRE_DUMP, ret_result, err);
 }

@@ -96,7 +96,7 @@ explain_eexist(ckpt_error **err)
 }
 
 CKPT_PUBLIC int
-ckpt_restore(const ckpt_opts *o, ckpt_result **ret, ckpt_error **err)
+ckpt_tree_restore(const ckpt_opts *o, ckpt_result **ret, ckpt_error **err)
 {
 	struct restore_dirs d = { .images_fd = -1, .work_fd = -1 };
 	struct session ss = { 0 };

@@ -225,7 +225,7 @@ images_exist(void)
 	return r;
 }
 
-/* ckpt_dump() of the idle target into <tmpdir>/images. */
+/* ckpt_tree_dump() of the idle target into <tmpdir>/images. */
 static int
 dump(const char *mode, unsigned int timeout_ms, volatile int *cancel, ckpt_error **e)
 {
@@ -237,7 +237,7 @@ dump(const char *mode, unsigned int timeout_ms, volatile int *cancel, ckpt_error
 	ck_assert_int_eq(ckpt_opts_set_pid(o, target), 0);
 	if (cancel)
 		ck_assert_int_eq(ckpt_opts_set_cancel_flag(o, cancel), 0);
-	r = ckpt_dump(o, NULL, e);
+	r = ckpt_tree_dump(o, NULL, e);
 	ckpt_opts_free(o);
 	free(dir);
 	return r;

@@ -131,6 +131,7 @@ START_TEST(failure_is_json_and_exit_1)
 	v = parse_json(out);
 	ck_assert(YAJL_IS_FALSE(get(v, "error", "input")));
 	ck_assert_int_eq(YAJL_GET_INTEGER(get(v, "error", "criu_exit")), 1);
+	ck_assert(YAJL_IS_STRING(get(v, "error", "log_excerpt")));
 	ck_assert(strstr(YAJL_GET_STRING(get(v, "error", "log_excerpt")), "session leader"));
 	ck_assert(YAJL_IS_STRING(get(v, "error", "log_path")));
 	yajl_tree_free(v);

@@ -75,7 +75,7 @@ START_TEST(tree_dump_and_restore_keeps_state)
 
 	tree_start(&t, "tree", 2, 8);
 	o = itest_opts(t.pids[0], t.images);
-	ck_assert_msg(ckpt_dump(o, &res, &err) == 0, "dump: %s", ckpt_error_message(err));
+	ck_assert_msg(ckpt_tree_dump(o, &res, &err) == 0, "dump: %s", ckpt_error_message(err));
 	ck_assert_int_eq(ckpt_result_pid(res), t.pids[0]);
 	ck_assert_str_eq(ckpt_result_images_dir(res), t.images);
 	ck_assert_uint_gt(ckpt_result_image_bytes(res), 8u << 20); /* the 8 MiB per process are in it */
@@ -88,7 +88,7 @@ START_TEST(tree_dump_and_restore_keeps_state)
 	ck_assert_int_eq(c.last, at[0].last); /* nothing runs now */
 
 	ck_assert_int_eq(ckpt_opts_set_flag(o, CKPT_FLAG_RST_SIBLING, 1), 0);
-	ck_assert_msg(ckpt_restore(o, &res, &err) == 0, "restore: %s", ckpt_error_message(err));
+	ck_assert_msg(ckpt_tree_restore(o, &res, &err) == 0, "restore: %s", ckpt_error_message(err));
 	ck_assert_int_eq(ckpt_result_pid(res), t.pids[0]); /* same pid back */
 	ckpt_result_free(res);
 	for (int i = 0; i < t.n; i++) {
@@ -117,7 +117,7 @@ START_TEST(leave_running_keeps_the_tree_running)
 	tree_start(&t, "leave", 1, 1);
 	o = itest_opts(t.pids[0], t.images);
 	ckpt_opts_set_flag(o, CKPT_FLAG_LEAVE_RUNNING, 1);
-	ck_assert_msg(ckpt_dump(o, NULL, &err) == 0, "dump: %s", ckpt_error_message(err));
+	ck_assert_msg(ckpt_tree_dump(o, NULL, &err) == 0, "dump: %s", ckpt_error_message(err));
 	assert_tree_runs(&t);
 	ck_assert_int_ge(asprintf(&inv, "%s/inventory.img", t.images), 0);
 	ck_assert_int_eq(stat(inv, &st), 0);
@@ -171,7 +171,7 @@ START_TEST(notifications_arrive_in_order)
 	tree_start(&t, "notify", 0, 1);
 	o = itest_opts(t.pids[0], t.images);
 	ckpt_opts_set_notify(o, note, &n);
-	ck_assert_msg(ckpt_dump(o, &res, &err) == 0, "dump: %s", ckpt_error_message(err));
+	ck_assert_msg(ckpt_tree_dump(o, &res, &err) == 0, "dump: %s", ckpt_error_message(err));
 	ck_assert_int_ge(index_of(&n, "pre-dump"), 0);
 	ck_assert_int_gt(index_of(&n, "post-dump"), index_of(&n, "pre-dump"));
 	/* the result keeps the same events, with growing times */
@@ -188,7 +188,7 @@ START_TEST(notifications_arrive_in_order)
 
 	memset(&n, 0, sizeof(n));
 	ckpt_opts_set_flag(o, CKPT_FLAG_RST_SIBLING, 1);
-	ck_assert_msg(ckpt_restore(o, &res, &err) == 0, "restore: %s", ckpt_error_message(err));
+	ck_assert_msg(ckpt_tree_restore(o, &res, &err) == 0, "restore: %s", ckpt_error_message(err));
 	ck_assert_int_ge(index_of(&n, "pre-restore"), 0);
 	ck_assert_int_gt(index_of(&n, "post-restore"), index_of(&n, "pre-restore"));
 	ck_assert_int_eq(n.pids[index_of(&n, "post-restore")], t.pids[0]);
@@ -225,7 +225,7 @@ START_TEST(refused_pre_dump_leaves_the_tree_untouched)
 	tree_start(&t, "refuse", 1, 1);
 	o = itest_opts(t.pids[0], t.images);
 	ckpt_opts_set_notify(o, note, &n);
-	ck_assert_int_eq(ckpt_dump(o, NULL, &err), -EPERM);
+	ck_assert_int_eq(ckpt_tree_dump(o, NULL, &err), -EPERM);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "the pre-dump notify callback failed"));
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "checkpoint pid"));
 	ckpt_error_free(err);
@@ -303,7 +303,7 @@ START_TEST(no_client_fd_reaches_criu)
 	o = itest_opts(t.pids[0], t.images);
 	ckpt_opts_set_flag(o, CKPT_FLAG_LEAVE_RUNNING, 1);
 	ckpt_opts_set_notify(o, inspect_criu, &n);
-	ck_assert_msg(ckpt_dump(o, NULL, &err) == 0, "dump: %s", ckpt_error_message(err));
+	ck_assert_msg(ckpt_tree_dump(o, NULL, &err) == 0, "dump: %s", ckpt_error_message(err));
 	ck_assert_int_gt(n.criu_fds, 3);
 	ck_assert_int_eq(n.leaked, 0);
 	for (int i = 0; i < 8; i++)
@@ -319,7 +319,7 @@ START_TEST(nonexistent_pid_is_a_clear_error)
 	ckpt_opts *o = itest_opts(4194300, "/tmp/ckpt-test-never");
 	ckpt_error *err = NULL;
 
-	ck_assert_int_eq(ckpt_dump(o, NULL, &err), -ESRCH);
+	ck_assert_int_eq(ckpt_tree_dump(o, NULL, &err), -ESRCH);
 	ck_assert_str_eq(ckpt_error_message(err), "checkpoint pid 4194300: process 4194300 does not exist");
 	ckpt_error_free(err);
 	ckpt_opts_free(o);
@@ -338,7 +338,7 @@ START_TEST(bad_image_dirs_are_clear_errors)
 	ck_assert_int_ge(asprintf(&file, "%s/afile", t.dir), 0);
 	close(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
 	o = itest_opts(t.pids[0], file);
-	ck_assert_int_eq(ckpt_dump(o, NULL, &err), -ENOTDIR);
+	ck_assert_int_eq(ckpt_tree_dump(o, NULL, &err), -ENOTDIR);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "is not a directory"));
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), file));
 	ck_assert_msg(ckpt_error_is_input(err), "not an input error");
@@ -353,7 +353,7 @@ START_TEST(bad_image_dirs_are_clear_errors)
 	ck_assert_int_eq(mount("tmpfs", ro, "tmpfs", MS_RDONLY, NULL), 0);
 	ck_assert_int_ge(asprintf(&under, "%s/images", ro), 0);
 	o = itest_opts(t.pids[0], under);
-	ck_assert_int_eq(ckpt_dump(o, NULL, &err), -EROFS);
+	ck_assert_int_eq(ckpt_tree_dump(o, NULL, &err), -EROFS);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "Read-only file system"));
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), under));
 	ck_assert_msg(ckpt_error_is_input(err), "not an input error");
@@ -364,7 +364,7 @@ START_TEST(bad_image_dirs_are_clear_errors)
 
 	/* a place ckpt cannot create (found out only by trying): criu's idle output is not quoted */
 	o = itest_opts(t.pids[0], "/proc/ckpt-test-nope/images");
-	ck_assert_int_eq(ckpt_dump(o, NULL, &err), -ENOENT);
+	ck_assert_int_eq(ckpt_tree_dump(o, NULL, &err), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "/proc/ckpt-test-nope"));
 	ck_assert_msg(!ckpt_error_log_excerpt(err), "criu's output quoted: %s", ckpt_error_log_excerpt(err));
 	ckpt_error_free(err);
@@ -372,13 +372,13 @@ START_TEST(bad_image_dirs_are_clear_errors)
 	assert_tree_runs(&t);
 
 	/* restoring from a directory that does not exist, or holds nothing */
-	ck_assert_int_eq(ckpt_restore(o, NULL, &err), -ENOENT);
+	ck_assert_int_eq(ckpt_tree_restore(o, NULL, &err), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "No such file or directory"));
 	ckpt_error_free(err);
 	err = NULL;
 	ckpt_opts_free(o);
 	o = itest_opts(0, t.dir);
-	ck_assert_int_eq(ckpt_restore(o, NULL, &err), -ENOENT);
+	ck_assert_int_eq(ckpt_tree_restore(o, NULL, &err), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "holds no checkpoint"));
 	ckpt_error_free(err);
 	ckpt_opts_free(o);
@@ -400,7 +400,7 @@ START_TEST(missing_criu_binary_is_a_clear_error)
 	tree_start(&t, "nocriu", 0, 1);
 	o = itest_opts(t.pids[0], t.images);
 	ck_assert_int_eq(ckpt_opts_set_criu_path(o, "/nonexistent/criu"), 0);
-	ck_assert_int_eq(ckpt_dump(o, NULL, &err), -ENOENT);
+	ck_assert_int_eq(ckpt_tree_dump(o, NULL, &err), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "criu binary `/nonexistent/criu`: No such file"));
 	ckpt_error_free(err);
 	err = NULL;

@@ -201,7 +201,7 @@ dump_with(const struct tree *t, struct fault *f, unsigned int timeout_ms, bool l
 		ckpt_opts_set_timeout(o, timeout_ms);
 	if (leave_running)
 		ckpt_opts_set_flag(o, CKPT_FLAG_LEAVE_RUNNING, 1);
-	r = ckpt_dump(o, NULL, err);
+	r = ckpt_tree_dump(o, NULL, err);
 	ckpt_opts_free(o);
 	return r;
 }
@@ -400,7 +400,7 @@ START_TEST(cancel_after_post_dump_keeps_checkpoint)
 	ck_assert_int_eq(itest_counter(t.dir, 0, &at), 0);
 	o = itest_opts(0, t.images);
 	ckpt_opts_set_flag(o, CKPT_FLAG_RST_SIBLING, 1);
-	ck_assert_msg(ckpt_restore(o, &res, &e) == 0, "restore: %s", ckpt_error_message(e));
+	ck_assert_msg(ckpt_tree_restore(o, &res, &e) == 0, "restore: %s", ckpt_error_message(e));
 	ck_assert_int_eq(ckpt_result_pid(res), t.pids[0]);
 	ckpt_result_free(res);
 	ck_assert(itest_wait_count(t.dir, 0, at.last + 5, 10000));
@@ -456,7 +456,7 @@ restore_tree(struct tree *t)
 	ckpt_error *e = NULL;
 
 	ckpt_opts_set_flag(o, CKPT_FLAG_RST_SIBLING, 1);
-	ck_assert_msg(ckpt_restore(o, &res, &e) == 0, "restore: %s", ckpt_error_message(e));
+	ck_assert_msg(ckpt_tree_restore(o, &res, &e) == 0, "restore: %s", ckpt_error_message(e));
 	ck_assert_int_eq(ckpt_result_pid(res), t->pids[0]);
 	ckpt_result_free(res);
 	ckpt_opts_free(o);

@@ -90,7 +90,7 @@ START_TEST(pre_dump_is_refused_without_memory_tracking)
 
 	ck_assert_int_ge(asprintf(&path, "%s/c/img", dir), 0);
 	o = itest_opts(pid, path);
-	ck_assert_int_eq(ckpt_pre_dump(o, NULL, &err), -EOPNOTSUPP);
+	ck_assert_int_eq(ckpt_tree_pre_dump(o, NULL, &err), -EOPNOTSUPP);
 	ck_assert_int_eq(ckpt_error_errno(err), EOPNOTSUPP);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "not available in this kernel"));
 	ckpt_error_free(err);
@@ -190,7 +190,7 @@ START_TEST(timeout_reaches_criu)
 	ck_assert_int_eq(ckpt_opts_set_freeze_cgroup(o, cg), 0);
 	ck_assert_int_eq(ckpt_opts_set_timeout(o, 7000), 0);
 	ck_assert_int_eq(ckpt_opts_set_flag(o, CKPT_FLAG_LEAVE_RUNNING, 1), 0);
-	ck_assert_msg(ckpt_dump(o, NULL, &err) == 0, "dump: %s", ckpt_error_message(err));
+	ck_assert_msg(ckpt_tree_dump(o, NULL, &err) == 0, "dump: %s", ckpt_error_message(err));
 	log = opt_read("%s/dump.log", images);
 	ck_assert_msg(strstr(log, "timeout: 7s"), "criu's log does not show the 7 s timeout");
 	free(log);

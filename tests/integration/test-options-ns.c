@@ -136,7 +136,7 @@ START_TEST(network_lock_methods)
 	o = itest_opts(pid, images);
 	ck_assert_int_eq(ckpt_opts_set_network_lock(o, locks[_i].method), 0);
 	ck_assert_int_eq(ckpt_opts_set_notify(o, probe_lock, &p), 0);
-	ck_assert_msg(ckpt_dump(o, NULL, &err) == 0, "dump with --network-lock %s: %s", locks[_i].name,
+	ck_assert_msg(ckpt_tree_dump(o, NULL, &err) == 0, "dump with --network-lock %s: %s", locks[_i].name,
 		      ckpt_error_message(err));
 	ck_assert_msg(p.ruleset, "no post-dump notification");
 	if (locks[_i].present)

@@ -149,7 +149,7 @@ ckpt_container_dump(const ckpt_opts *opts, const char *id, const ckpt_container_
 	if ((r = ckpt_container_id_check(id, err)) < 0)
 		return ckpt_err_prefix(err, r, "checkpoint container");
 	if ((r = ckpt_container_find(co, id, &x.c, err)) < 0 || (r = dump_prepare(&x, opts, co, err)) < 0 ||
-	    (r = ckpt_dump(x.o, &res, err)) < 0 || (r = dump_after(&x, co, res, err)) < 0)
+	    (r = ckpt_tree_dump(x.o, &res, err)) < 0 || (r = dump_after(&x, co, res, err)) < 0)
 		goto out;
 	if (ret)
 		*ret = TAKE_PTR(res);

@@ -378,7 +378,7 @@ ckpt_container_restore(const ckpt_opts *opts, const char *id, const ckpt_contain
 		return ckpt_err_prefix(err, r, "restore container");
 	if ((r = restore_prepare(&x, opts, err)) < 0)
 		goto out;
-	r = ckpt_restore(x.o, &res, err);
+	r = ckpt_tree_restore(x.o, &res, err);
 	if (r == 0 && x.console_ret < 0)
 		r = ckpt_err_sys(err, -x.console_ret, "send the pty master to `%s`", co->console_socket);
 	if (r < 0)
