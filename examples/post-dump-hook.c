@@ -43,7 +43,7 @@ on_notify(const char *script, pid_t pid, int fd, void *userdata)
 	h->ran = 1;
 	if (!h->marker)
 		return -ECANCELED; /* criu aborts the dump and resumes the tree */
-	return write_marker(h); /* a failure vetoes the checkpoint too */
+	return write_marker(h);	   /* a failure vetoes the checkpoint too */
 }
 
 static int

@@ -82,7 +82,7 @@ parse_cg_mode(const char *s, enum ckpt_cg_mode *ret)
 		const char *name;
 		enum ckpt_cg_mode mode;
 	} modes[] = {
-		{ "soft", CKPT_CG_SOFT }, { "full", CKPT_CG_FULL }, { "strict", CKPT_CG_STRICT },
+		{ "soft", CKPT_CG_SOFT },     { "full", CKPT_CG_FULL },	  { "strict", CKPT_CG_STRICT },
 		{ "ignore", CKPT_CG_IGNORE }, { "props", CKPT_CG_PROPS }, { "none", CKPT_CG_NONE },
 	};
 

@@ -39,8 +39,7 @@ struct report {
 	int n;
 };
 
-static void
-add(struct report *r, const char *option, bool ok, const char *fmt, ...)
+static void add(struct report *r, const char *option, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void
@@ -59,8 +58,8 @@ add(struct report *r, const char *option, bool ok, const char *fmt, ...)
 static bool
 have_program(const char *name)
 {
-	static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin",
-					    "/bin" };
+	static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+					    "/usr/bin",	       "/sbin",		 "/bin" };
 	char p[256];
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -86,8 +85,9 @@ check_features(struct report *r, const ckpt_opts *o)
 		return;
 	}
 	ok = got & CKPT_FEATURE_MEM_TRACK;
-	add(r, "--pre-dump, --parent-path", ok, ok ? "soft-dirty memory tracking available"
-						     : "this kernel has no soft-dirty memory tracking (criu mem_track=false)");
+	add(r, "--pre-dump, --parent-path", ok,
+	    ok ? "soft-dirty memory tracking available"
+	       : "this kernel has no soft-dirty memory tracking (criu mem_track=false)");
 	ok = got & CKPT_FEATURE_LAZY_PAGES;
 	if (!ok) {
 		add(r, "--lazy-pages", false, "this kernel lacks non-cooperative userfaultfd");
@@ -110,11 +110,12 @@ check_host(struct report *r)
 	bool cg2 = stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
 
 	add(r, "--network-lock iptables", ipt,
-	    ipt ? "iptables-restore found" : "iptables is not installed: dumping a tree with its own network "
-					     "namespace fails (install iptables)");
+	    ipt ? "iptables-restore found"
+		: "iptables is not installed: dumping a tree with its own network "
+		  "namespace fails (install iptables)");
 	add(r, "--network-lock nftables", nft || r->criu_version >= 0, nft ? "nft found" : "criu uses libnftables");
-	add(r, "--manage-cgroups-mode", true, cg2 ? "cgroup v2 (unified) at /sys/fs/cgroup"
-						  : "cgroup v1 or hybrid layout");
+	add(r, "--manage-cgroups-mode", true,
+	    cg2 ? "cgroup v2 (unified) at /sys/fs/cgroup" : "cgroup v1 or hybrid layout");
 	add(r, "--page-server", true, "criu page server over TCP");
 	add(r, "--tcp-established", ipt || nft, "needs a network lock method (iptables or nftables)");
 }

@@ -407,8 +407,7 @@ cmd_checkpoint(const struct global_args *g, int argc, char **argv)
 	}
 	ckpt_opts_set_notify(o, progress_notify, &p);
 	catch_signals(o);
-	log_event(g, "info", "checkpoint %s %d into %s", a.container_id ? "container" : "pid", a.pid,
-		  a.image_path);
+	log_event(g, "info", "checkpoint %s %d into %s", a.container_id ? "container" : "pid", a.pid, a.image_path);
 	progress_start(&p);
 	if (a.container_id)
 		r = checkpoint_container(&a, o, &res, &err);

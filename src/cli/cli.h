@@ -17,10 +17,10 @@ enum {
 
 /* Options given before the subcommand. */
 struct global_args {
-	const char *criu;	/* --criu PATH */
-	const char *log_file;	/* --log FILE */
-	bool log_json;		/* --log-format json */
-	bool debug;		/* --debug */
+	const char *criu;     /* --criu PATH */
+	const char *log_file; /* --log FILE */
+	bool log_json;	      /* --log-format json */
+	bool debug;	      /* --debug */
 };
 
 /* Output settings shared by the subcommands. */

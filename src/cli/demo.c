@@ -30,8 +30,7 @@ static const char demo_help[] = "Usage: ckpt demo [--dir DIR] [--keep] [--json]\
 				"  -h, --help      show this help\n";
 
 /* The workload: a session leader that counts, one line per tick. */
-static void __attribute__((noreturn))
-counter_main(const char *path)
+static void __attribute__((noreturn)) counter_main(const char *path)
 {
 	unsigned long n = 0;
 	int fd, null;
@@ -163,8 +162,9 @@ demo_verify(struct demo *d, unsigned long at)
 	sleep_ms(600);
 	read_counter(d->counter, &first, &last, &lines);
 	if (first != 1 || lines != last || last <= at) {
-		fprintf(stderr, "ckpt: demo: the restored counter did not carry on (file has %lu lines, %lu..%lu, "
-				"checkpoint at %lu)\n",
+		fprintf(stderr,
+			"ckpt: demo: the restored counter did not carry on (file has %lu lines, %lu..%lu, "
+			"checkpoint at %lu)\n",
 			first ? lines : 0, first, last, at);
 		return -EIO;
 	}
@@ -217,8 +217,10 @@ static int
 demo_parse(int argc, char **argv, struct demo *d)
 {
 	static const struct option options[] = {
-		{ "dir", required_argument, NULL, 'D' }, { "keep", no_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'j' },	 { "help", no_argument, NULL, 'h' },
+		{ "dir", required_argument, NULL, 'D' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *dir = NULL;

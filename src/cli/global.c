@@ -48,9 +48,12 @@ int
 global_parse(int argc, char **argv, struct global_args *g)
 {
 	static const struct option options[] = {
-		{ "criu", required_argument, NULL, 'c' },    { "log", required_argument, NULL, 'l' },
-		{ "log-format", required_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },	     { "version", no_argument, NULL, 'v' },
+		{ "criu", required_argument, NULL, 'c' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "log-format", required_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
 		{},
 	};
 	int c;
@@ -79,4 +82,3 @@ global_parse(int argc, char **argv, struct global_args *g)
 		return usage_error(NULL, "no command given");
 	return optind;
 }
-

@@ -19,7 +19,7 @@
 #include "inspect.h"
 
 #define MANIFEST_MAX_BYTES (16u << 20)
-#define TREE_SHOWN 64
+#define TREE_SHOWN	   64
 
 static const char inspect_help[] =
 	"Usage: ckpt inspect [--json] DIR\n"
@@ -35,8 +35,7 @@ static const char inspect_help[] =
 /* ------------------------------------------------------------------------ */
 /* Loading. */
 
-static const char *
-status_names[] = {
+static const char *status_names[] = {
 	[INSPECT_OK] = "ok",
 	[INSPECT_NO_DIR] = "no-directory",
 	[INSPECT_NOT_CHECKPOINT] = "not-a-checkpoint",
@@ -51,8 +50,8 @@ inspect_status_name(enum inspect_status s)
 	return (unsigned)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s] : "unknown";
 }
 
-static enum inspect_status
-set_status(struct inspect *in, enum inspect_status s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static enum inspect_status set_status(struct inspect *in, enum inspect_status s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static enum inspect_status
 set_status(struct inspect *in, enum inspect_status s, const char *fmt, ...)
@@ -151,10 +150,11 @@ check_manifest(struct inspect *in, const char *dir, const char *text)
 	if (parse_manifest(in, dir, text) != INSPECT_OK)
 		return in->status;
 	if (!in->has_inventory)
-		return set_status(in, INSPECT_INCOMPLETE,
-				  "`%s` is incomplete: it has a ckpt.json but not criu's inventory.img, so it cannot be "
-				  "restored (was it copied partly, or changed after the checkpoint?)",
-				  dir);
+		return set_status(
+			in, INSPECT_INCOMPLETE,
+			"`%s` is incomplete: it has a ckpt.json but not criu's inventory.img, so it cannot be "
+			"restored (was it copied partly, or changed after the checkpoint?)",
+			dir);
 	in->status = INSPECT_OK;
 	return INSPECT_OK;
 }

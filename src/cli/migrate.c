@@ -70,9 +70,12 @@ static int
 page_server_parse(int argc, char **argv, struct ps_args *a)
 {
 	static const struct option options[] = {
-		{ "image-path", required_argument, NULL, 'i' }, { "work-path", required_argument, NULL, 'w' },
-		{ "address", required_argument, NULL, 'a' },	{ "port", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },		{ "help", no_argument, NULL, 'h' },
+		{ "image-path", required_argument, NULL, 'i' },
+		{ "work-path", required_argument, NULL, 'w' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	int c;
@@ -164,8 +167,10 @@ int
 cmd_lazy_pages(const struct global_args *g, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "image-path", required_argument, NULL, 'i' }, { "work-path", required_argument, NULL, 'w' },
-		{ "page-server", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' },
+		{ "image-path", required_argument, NULL, 'i' },
+		{ "work-path", required_argument, NULL, 'w' },
+		{ "page-server", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *image = NULL, *work = NULL;
@@ -197,8 +202,9 @@ cmd_lazy_pages(const struct global_args *g, int argc, char **argv)
 	}
 	if (optind < argc || !image || !addr) {
 		free(addr);
-		return usage_error("lazy-pages", optind < argc ? "unexpected argument" : "--image-path DIR and "
-				   "--page-server ADDRESS:PORT are required"),
+		return usage_error("lazy-pages", optind < argc ? "unexpected argument"
+							       : "--image-path DIR and "
+								 "--page-server ADDRESS:PORT are required"),
 		       EXIT_USAGE;
 	}
 	ckpt_opts_new(&o);

@@ -136,16 +136,20 @@ restore_opt(int c, const char *arg, struct restore_args *a)
 	case OPT_CG_MODE: return parse_cg_mode(arg, &a->cg_mode);
 	case OPT_EMPTY_NS:
 		if (strcmp(arg, "network") != 0)
-			return usage_error("restore", "--empty-ns: namespace `%s` is not supported (criu supports only "
-						      "network)", arg);
+			return usage_error("restore",
+					   "--empty-ns: namespace `%s` is not supported (criu supports only "
+					   "network)",
+					   arg);
 		if (a->n_empty_ns >= MAX_EMPTY_NS)
 			return usage_error("restore", "--empty-ns: too many namespaces");
 		a->empty_ns[a->n_empty_ns++] = arg;
 		return 0;
 	case OPT_LSM_PROFILE:
 		if (strncmp(arg, "apparmor:", 9) != 0 && strncmp(arg, "selinux:", 8) != 0)
-			return usage_error("restore", "--lsm-profile: invalid value `%s` (use apparmor:NAME or "
-						      "selinux:CONTEXT)", arg);
+			return usage_error("restore",
+					   "--lsm-profile: invalid value `%s` (use apparmor:NAME or "
+					   "selinux:CONTEXT)",
+					   arg);
 		a->lsm_profile = arg;
 		return 0;
 	case OPT_LSM_MOUNT_CONTEXT: a->lsm_mount_context = arg; return 0;

@@ -55,8 +55,7 @@ ckpt_criu_version(const ckpt_opts *o_in, int *ret_version, ckpt_error **err)
 }
 
 CKPT_PUBLIC int
-ckpt_criu_features(const ckpt_opts *o_in, unsigned int requested, unsigned int *ret_supported,
-		   ckpt_error **err)
+ckpt_criu_features(const ckpt_opts *o_in, unsigned int requested, unsigned int *ret_supported, ckpt_error **err)
 {
 	ckpt_opts *tmp;
 	const ckpt_opts *o;

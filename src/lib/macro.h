@@ -8,10 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _unused_ __attribute__((unused))
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define _unused_       __attribute__((unused))
+#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
 
 static inline void
 freep(void *p)
@@ -45,23 +45,23 @@ killpidp(pid_t *pid)
 }
 #define _cleanup_pid_ _cleanup_(killpidp)
 
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) _t = (p);                                                            \
-		(p) = NULL;                                                                        \
-		_t;                                                                                \
+#define TAKE_PTR(p)                     \
+	({                              \
+		__typeof__(p) _t = (p); \
+		(p) = NULL;             \
+		_t;                     \
 	})
-#define TAKE_FD(fd)                                                                                \
-	({                                                                                         \
-		int _t = (fd);                                                                     \
-		(fd) = -1;                                                                         \
-		_t;                                                                                \
+#define TAKE_FD(fd)            \
+	({                     \
+		int _t = (fd); \
+		(fd) = -1;     \
+		_t;            \
 	})
 
-#define assert_return(expr, r)                                                                     \
-	do {                                                                                       \
-		if (!(expr))                                                                       \
-			return (r);                                                                \
+#define assert_return(expr, r)      \
+	do {                        \
+		if (!(expr))        \
+			return (r); \
 	} while (0)
 
 #endif

@@ -223,22 +223,14 @@ kv_ms(yajl_gen j, const char *k, uint64_t ns)
 }
 
 static const char *const flag_names[_CKPT_FLAG_MAX] = {
-	[CKPT_FLAG_LEAVE_RUNNING] = "leave_running",
-	[CKPT_FLAG_TCP_ESTABLISHED] = "tcp_established",
-	[CKPT_FLAG_EXT_UNIX_SK] = "ext_unix_sk",
-	[CKPT_FLAG_SHELL_JOB] = "shell_job",
-	[CKPT_FLAG_FILE_LOCKS] = "file_locks",
-	[CKPT_FLAG_TCP_SKIP_IN_FLIGHT] = "tcp_skip_in_flight",
-	[CKPT_FLAG_LINK_REMAP] = "link_remap",
-	[CKPT_FLAG_AUTO_DEDUP] = "auto_dedup",
-	[CKPT_FLAG_LAZY_PAGES] = "lazy_pages",
-	[CKPT_FLAG_TCP_CLOSE] = "tcp_close",
-	[CKPT_FLAG_LEAVE_STOPPED] = "leave_stopped",
-	[CKPT_FLAG_ORPHAN_PTS_MASTER] = "orphan_pts_master",
-	[CKPT_FLAG_RST_SIBLING] = "rst_sibling",
-	[CKPT_FLAG_EVASIVE_DEVICES] = "evasive_devices",
-	[CKPT_FLAG_WEAK_SYSCTLS] = "weak_sysctls",
-	[CKPT_FLAG_STAGING] = "staging",
+	[CKPT_FLAG_LEAVE_RUNNING] = "leave_running", [CKPT_FLAG_TCP_ESTABLISHED] = "tcp_established",
+	[CKPT_FLAG_EXT_UNIX_SK] = "ext_unix_sk",     [CKPT_FLAG_SHELL_JOB] = "shell_job",
+	[CKPT_FLAG_FILE_LOCKS] = "file_locks",	     [CKPT_FLAG_TCP_SKIP_IN_FLIGHT] = "tcp_skip_in_flight",
+	[CKPT_FLAG_LINK_REMAP] = "link_remap",	     [CKPT_FLAG_AUTO_DEDUP] = "auto_dedup",
+	[CKPT_FLAG_LAZY_PAGES] = "lazy_pages",	     [CKPT_FLAG_TCP_CLOSE] = "tcp_close",
+	[CKPT_FLAG_LEAVE_STOPPED] = "leave_stopped", [CKPT_FLAG_ORPHAN_PTS_MASTER] = "orphan_pts_master",
+	[CKPT_FLAG_RST_SIBLING] = "rst_sibling",     [CKPT_FLAG_EVASIVE_DEVICES] = "evasive_devices",
+	[CKPT_FLAG_WEAK_SYSCTLS] = "weak_sysctls",   [CKPT_FLAG_STAGING] = "staging",
 };
 
 static const char *
@@ -495,8 +487,7 @@ manifest_write(const struct manifest *m, const ckpt_opts *o, const struct manife
 }
 
 int
-manifest_commit(const struct manifest *m, const ckpt_opts *o, enum opts_op op, const struct session *ss,
-		int dirfd)
+manifest_commit(const struct manifest *m, const ckpt_opts *o, enum opts_op op, const struct session *ss, int dirfd)
 {
 	struct manifest_run run = {
 		.op = op,
@@ -532,8 +523,7 @@ opts_source_free(struct opts_source *s)
 }
 
 CKPT_PUBLIC int
-ckpt_opts_set_manifest_source(ckpt_opts *o, const char *kind, const char *id, const char *runtime,
-			      const char *bundle)
+ckpt_opts_set_manifest_source(ckpt_opts *o, const char *kind, const char *id, const char *runtime, const char *bundle)
 {
 	struct opts_source s = { 0 };
 

@@ -13,8 +13,8 @@
 #include "opts.h"
 #include "session.h"
 
-#define MANIFEST_FILE "ckpt.json"
-#define MANIFEST_VERSION 1
+#define MANIFEST_FILE	   "ckpt.json"
+#define MANIFEST_VERSION   1
 /* More processes than this are counted but not listed. */
 #define MANIFEST_MAX_PROCS 4096
 
@@ -61,7 +61,6 @@ int manifest_json(const struct manifest *m, const ckpt_opts *o, const struct man
 /* Writes ckpt.json into dirfd (atomically, by rename); returns 0 or -errno. */
 int manifest_write(const struct manifest *m, const ckpt_opts *o, const struct manifest_run *run, int dirfd);
 /* manifest_write() with what a successful dump session recorded. */
-int manifest_commit(const struct manifest *m, const ckpt_opts *o, enum opts_op op, const struct session *ss,
-		    int dirfd);
+int manifest_commit(const struct manifest *m, const ckpt_opts *o, enum opts_op op, const struct session *ss, int dirfd);
 
 #endif

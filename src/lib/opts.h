@@ -82,8 +82,7 @@ struct opts_fds {
  * Builds the criu_opts of a request from the options. Everything in *ret is
  * heap-allocated, so criu_opts__free_unpacked(ret, NULL) frees it.
  */
-int opts_to_criu(const ckpt_opts *opts, enum opts_op op, const struct opts_fds *fds,
-		 CriuOpts **ret, ckpt_error **err);
+int opts_to_criu(const ckpt_opts *opts, enum opts_op op, const struct opts_fds *fds, CriuOpts **ret, ckpt_error **err);
 /* The log file name for an operation. */
 const char *opts_log_file(const ckpt_opts *opts, enum opts_op op);
 /* Checks what criu version an option needs; fails naming the option. */

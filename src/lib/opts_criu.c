@@ -11,14 +11,10 @@ opts_log_file(const ckpt_opts *o, enum opts_op op)
 	if (o->log_file)
 		return o->log_file;
 	switch (op) {
-	case OPTS_OP_RESTORE:
-		return "restore.log";
-	case OPTS_OP_PRE_DUMP:
-		return "pre-dump.log";
-	case OPTS_OP_PAGE_SERVER:
-		return "page-server.log";
-	default:
-		return "dump.log";
+	case OPTS_OP_RESTORE: return "restore.log";
+	case OPTS_OP_PRE_DUMP: return "pre-dump.log";
+	case OPTS_OP_PAGE_SERVER: return "page-server.log";
+	default: return "dump.log";
 	}
 }
 
@@ -48,10 +44,10 @@ xcalloc(size_t n, size_t size, bool *oom)
 	return r;
 }
 
-#define SET_BOOL(c, field, value)                                                                  \
-	do {                                                                                       \
-		(c)->has_##field = true;                                                           \
-		(c)->field = (value);                                                              \
+#define SET_BOOL(c, field, value)        \
+	do {                             \
+		(c)->has_##field = true; \
+		(c)->field = (value);    \
 	} while (0)
 
 static void
@@ -116,20 +112,13 @@ static CriuCgMode
 cg_mode(enum ckpt_cg_mode m)
 {
 	switch (m) {
-	case CKPT_CG_SOFT:
-		return CRIU_CG_MODE__SOFT;
-	case CKPT_CG_FULL:
-		return CRIU_CG_MODE__FULL;
-	case CKPT_CG_STRICT:
-		return CRIU_CG_MODE__STRICT;
-	case CKPT_CG_IGNORE:
-		return CRIU_CG_MODE__IGNORE;
-	case CKPT_CG_PROPS:
-		return CRIU_CG_MODE__PROPS;
-	case CKPT_CG_NONE:
-		return CRIU_CG_MODE__CG_NONE;
-	default:
-		return CRIU_CG_MODE__DEFAULT;
+	case CKPT_CG_SOFT: return CRIU_CG_MODE__SOFT;
+	case CKPT_CG_FULL: return CRIU_CG_MODE__FULL;
+	case CKPT_CG_STRICT: return CRIU_CG_MODE__STRICT;
+	case CKPT_CG_IGNORE: return CRIU_CG_MODE__IGNORE;
+	case CKPT_CG_PROPS: return CRIU_CG_MODE__PROPS;
+	case CKPT_CG_NONE: return CRIU_CG_MODE__CG_NONE;
+	default: return CRIU_CG_MODE__DEFAULT;
 	}
 }
 
@@ -173,8 +162,7 @@ set_network(const ckpt_opts *o, CriuOpts *c)
 		c->has_network_lock = true;
 		c->network_lock = CRIU_NETWORK_LOCK_METHOD__SKIP;
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -256,8 +244,7 @@ set_restore_only(const ckpt_opts *o, CriuOpts *c, bool *oom)
 }
 
 int
-opts_to_criu(const ckpt_opts *o, enum opts_op op, const struct opts_fds *fds, CriuOpts **ret,
-	     ckpt_error **err)
+opts_to_criu(const ckpt_opts *o, enum opts_op op, const struct opts_fds *fds, CriuOpts **ret, ckpt_error **err)
 {
 	bool oom = false;
 	CriuOpts *c = calloc(1, sizeof(*c));

@@ -51,7 +51,8 @@ ps_open_dirs(const ckpt_opts *o, ckpt_page_server *ps, ckpt_error **err)
 static int
 ps_request(ckpt_page_server *ps, const ckpt_opts *o, ckpt_error **err)
 {
-	struct opts_fds fds = { .images_dir_fd = ps->images_fd, .work_dir_fd = ps->work_fd,
+	struct opts_fds fds = { .images_dir_fd = ps->images_fd,
+				.work_dir_fd = ps->work_fd,
 				.inherit_base = SWRK_INHERIT_BASE };
 	CriuReq req = CRIU_REQ__INIT;
 	CriuResp *resp = NULL;
@@ -105,8 +106,7 @@ ckpt_page_server_start(const ckpt_opts *o, ckpt_page_server **ret, ckpt_error **
 		r = ps_request(ps, o, err);
 	if (r < 0) {
 		session_finish(&ps->ss, err);
-		ckpt_err_prefix(err, r, "start page server on %s:%d", o->ps_address ? o->ps_address : "*",
-				o->ps_port);
+		ckpt_err_prefix(err, r, "start page server on %s:%d", o->ps_address ? o->ps_address : "*", o->ps_port);
 		ps->done = true;
 		ckpt_page_server_free(ps);
 		return r;

@@ -87,7 +87,8 @@ send_buf(struct swrk *s, const uint8_t *buf, size_t len, CriuReqType type, uint6
 	}
 	if (r < 0) {
 		if (errno == EPIPE || errno == ECONNRESET)
-			return ckpt_err_set(err, EPIPE, "criu exited before reading the %s request", rpc_type_name(type));
+			return ckpt_err_set(err, EPIPE, "criu exited before reading the %s request",
+					    rpc_type_name(type));
 		return ckpt_err_sys(err, errno, "send %s request to criu", rpc_type_name(type));
 	}
 	if ((size_t)r != len)
@@ -183,8 +184,7 @@ check_msg(const struct msghdr *mh, int fd, int extra, ckpt_error **err)
 }
 
 static int
-recv_resp(struct swrk *s, uint64_t deadline, const volatile int *cancel, CriuResp **ret, int *ret_fd,
-	  ckpt_error **err)
+recv_resp(struct swrk *s, uint64_t deadline, const volatile int *cancel, CriuResp **ret, int *ret_fd, ckpt_error **err)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 8)];
@@ -192,8 +192,9 @@ recv_resp(struct swrk *s, uint64_t deadline, const volatile int *cancel, CriuRes
 	} ctl;
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct iovec iov;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-			     .msg_controllen = sizeof(ctl.buf) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)
+	};
 	ssize_t len, r;
 	int fd = -1, extra;
 	short revents = 0;
@@ -277,16 +278,16 @@ check_final(const CriuReq *req, const CriuResp *resp, int fd, ckpt_error **err)
 	if (resp->type == CRIU_REQ_TYPE__EMPTY && !resp->success)
 		return ckpt_err_set(err, EINVAL, "criu refused the %s request (invalid, or unknown to this criu)",
 				    rpc_type_name(req->type));
-	return ckpt_err_set(err, EBADMSG, "criu answered a %s request with a %s response",
-			    rpc_type_name(req->type), rpc_type_name(resp->type));
+	return ckpt_err_set(err, EBADMSG, "criu answered a %s request with a %s response", rpc_type_name(req->type),
+			    rpc_type_name(resp->type));
 }
 
 /* Requests during which criu holds the tasks: stopping it needs care. */
 static bool
 holds_tasks(CriuReqType type)
 {
-	return type == CRIU_REQ_TYPE__DUMP || type == CRIU_REQ_TYPE__RESTORE ||
-	       type == CRIU_REQ_TYPE__PRE_DUMP || type == CRIU_REQ_TYPE__SINGLE_PRE_DUMP;
+	return type == CRIU_REQ_TYPE__DUMP || type == CRIU_REQ_TYPE__RESTORE || type == CRIU_REQ_TYPE__PRE_DUMP ||
+	       type == CRIU_REQ_TYPE__SINGLE_PRE_DUMP;
 }
 
 static const char *
@@ -337,8 +338,8 @@ abort_call(struct swrk *s, const CriuReq *req, int e, CriuResp **ret, ckpt_error
 			break;
 	}
 	swrk_stop(s, 0);
-	return ckpt_err_set(err, e, "%s; criu did not stop the %s by itself within %d ms",
-			    stop_cause(e), rpc_type_name(req->type), SWRK_ABORT_GRACE_MS);
+	return ckpt_err_set(err, e, "%s; criu did not stop the %s by itself within %d ms", stop_cause(e),
+			    rpc_type_name(req->type), SWRK_ABORT_GRACE_MS);
 }
 
 /* Hands a failure over to the caller's error, unless it already holds one. */
@@ -368,8 +369,7 @@ call_recv(struct swrk *s, const CriuReq *req, CriuResp **ret, int *ret_fd, bool 
 }
 
 int
-rpc_call(struct swrk *s, const CriuReq *req, const struct rpc_notify *n, CriuResp **ret,
-	 ckpt_error **err)
+rpc_call(struct swrk *s, const CriuReq *req, const struct rpc_notify *n, CriuResp **ret, ckpt_error **err)
 {
 	int r;
 

@@ -6,7 +6,7 @@
 #include "swrk.h"
 
 /* Refuse responses larger than this: criu's are a few hundred bytes. */
-#define RPC_MAX_MSG (4u << 20)
+#define RPC_MAX_MSG    (4u << 20)
 /* A criu that keeps notifying forever is broken. */
 #define RPC_MAX_NOTIFY 4096
 
@@ -30,7 +30,6 @@ int rpc_recv(struct swrk *s, CriuResp **ret, int *ret_fd, ckpt_error **err);
  * checked to be of req's type. A response with success=false is returned
  * too (0): the caller decides what it means.
  */
-int rpc_call(struct swrk *s, const CriuReq *req, const struct rpc_notify *n, CriuResp **ret,
-	     ckpt_error **err);
+int rpc_call(struct swrk *s, const CriuReq *req, const struct rpc_notify *n, CriuResp **ret, ckpt_error **err);
 
 #endif

@@ -89,8 +89,8 @@ version_number(const CriuVersion *v, int *ret, ckpt_error **err)
 {
 	int sub = v->has_sublevel ? v->sublevel : 0;
 
-	if (v->major_number < 0 || v->major_number > 999 || v->minor_number < 0 || v->minor_number > 99 ||
-	    sub < 0 || sub > 99)
+	if (v->major_number < 0 || v->major_number > 999 || v->minor_number < 0 || v->minor_number > 99 || sub < 0 ||
+	    sub > 99)
 		return ckpt_err_set(err, EBADMSG, "criu reported an impossible version %d.%d.%d", v->major_number,
 				    v->minor_number, sub);
 	*ret = v->major_number * 10000 + v->minor_number * 100 + sub;
@@ -119,8 +119,7 @@ session_version(struct session *ss, ckpt_error **err)
 }
 
 int
-session_features(struct session *ss, unsigned int requested, bool keep_open, unsigned int *ret,
-		 ckpt_error **err)
+session_features(struct session *ss, unsigned int requested, bool keep_open, unsigned int *ret, ckpt_error **err)
 {
 	CriuReq req = CRIU_REQ__INIT;
 	CriuFeatures want = CRIU_FEATURES__INIT;
@@ -257,8 +256,9 @@ session_finish(struct session *ss, ckpt_error **err)
 		ckpt_err_set_log(err, ss->log_path, excerpt ? excerpt : output);
 	}
 	if (WIFSIGNALED(ss->swrk.wstatus) && network_left_locked(ss))
-		ckpt_err_prefix(err, 0, "the tasks' network may still be locked (criu's CRIU chains in their network "
-					"namespace drop every packet; remove them with iptables or nft)");
+		ckpt_err_prefix(err, 0,
+				"the tasks' network may still be locked (criu's CRIU chains in their network "
+				"namespace drop every packet; remove them with iptables or nft)");
 	if (WIFSIGNALED(ss->swrk.wstatus) && !(*err)->criu_errmsg)
 		ckpt_err_prefix(err, 0, "criu was killed by signal %d", WTERMSIG(ss->swrk.wstatus));
 }

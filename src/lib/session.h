@@ -39,8 +39,7 @@ int session_open(struct session *ss, const ckpt_opts *o, bool pass_inherit_fds, 
 /* VERSION with keep_open: the session stays usable. */
 int session_version(struct session *ss, ckpt_error **err);
 /* FEATURE_CHECK; with keep_open the session stays usable. */
-int session_features(struct session *ss, unsigned int requested, bool keep_open, unsigned int *ret,
-		     ckpt_error **err);
+int session_features(struct session *ss, unsigned int requested, bool keep_open, unsigned int *ret, ckpt_error **err);
 /* One request with the NOTIFY loop; on success=false fills err and fails. */
 int session_request(struct session *ss, CriuReq *req, const char *what, CriuResp **ret, ckpt_error **err);
 /* Reaps criu; adds its exit status and output to err when err is set. */

@@ -8,26 +8,26 @@
 #include "ckpt.h"
 
 /* criu's end of the socketpair in the child, and its first inherited fd. */
-#define SWRK_SOCK_FD 3
+#define SWRK_SOCK_FD	  3
 #define SWRK_INHERIT_BASE 4
 
 /* One running `criu swrk` child and the client end of its socket. */
 struct swrk {
 	pid_t pid;
 	int sk;
-	int out_fd;	      /* memfd holding criu's stdout and stderr */
+	int out_fd; /* memfd holding criu's stdout and stderr */
 	int wstatus;
 	bool reaped;
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC, 0 = none */
 	volatile int *cancel;
-	bool new_pgrp;	      /* put criu in its own process group */
-	bool tty_stdin;	      /* a shell job: criu's stdin is ours when it is a terminal */
+	bool new_pgrp;		     /* put criu in its own process group */
+	bool tty_stdin;		     /* a shell job: criu's stdin is ours when it is a terminal */
 	const char *const *cli_argv; /* run this criu command line instead of swrk */
 };
 
-#define SWRK_INIT                                                                                  \
-	{                                                                                          \
-		.pid = -1, .sk = -1, .out_fd = -1                                                  \
+#define SWRK_INIT                                 \
+	{                                         \
+		.pid = -1, .sk = -1, .out_fd = -1 \
 	}
 
 /* Resolves a criu binary name (looked up in PATH) to an absolute path. */

@@ -83,7 +83,7 @@ dir_bytes_at(int dfd)
 			continue;
 		if (S_ISREG(st.st_mode)) {
 			total += (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size ? (uint64_t)st.st_blocks * 512
-										 : (uint64_t)st.st_size;
+										     : (uint64_t)st.st_size;
 		} else if (S_ISDIR(st.st_mode)) {
 			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)

@@ -28,7 +28,7 @@
 
 #include "rpc.pb-c.h"
 
-#define SK 3
+#define SK	       3
 /* Keep in step with RPC_MAX_MSG in src/lib/rpc.h. */
 #define CLIENT_MAX_MSG (4u << 20)
 

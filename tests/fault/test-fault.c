@@ -300,45 +300,43 @@ count_strays(void)
 
 START_TEST(garbage_bytes)
 {
-	static const struct expect x = {
-		-EBADMSG, "criu version: criu sent a message that is not a criu_resp (11 bytes)", "exit 0"
-	};
+	static const struct expect x = { -EBADMSG,
+					 "criu version: criu sent a message that is not a criu_resp (11 bytes)",
+					 "exit 0" };
 	version_fails("garbage", 0, &x);
 }
 END_TEST
 
 START_TEST(truncated_message)
 {
-	static const struct expect x = {
-		-EBADMSG, "criu version: criu sent a message that is not a criu_resp (34 bytes)", "exit 0"
-	};
+	static const struct expect x = { -EBADMSG,
+					 "criu version: criu sent a message that is not a criu_resp (34 bytes)",
+					 "exit 0" };
 	version_fails("truncated", 0, &x);
 }
 END_TEST
 
 START_TEST(oversized_message)
 {
-	static const struct expect x = {
-		-EMSGSIZE, "criu version: criu sent an oversized message (4194305 bytes, limit 4194304)", "exit 0"
-	};
+	static const struct expect x = { -EMSGSIZE,
+					 "criu version: criu sent an oversized message (4194305 bytes, limit 4194304)",
+					 "exit 0" };
 	version_fails("oversized", 0, &x);
 }
 END_TEST
 
 START_TEST(wrong_response_type)
 {
-	static const struct expect x = {
-		-EBADMSG, "criu version: criu answered a VERSION request with a DUMP response", "exit 0"
-	};
+	static const struct expect x = { -EBADMSG, "criu version: criu answered a VERSION request with a DUMP response",
+					 "exit 0" };
 	version_fails("wrong-type", 0, &x);
 }
 END_TEST
 
 START_TEST(eof_before_response)
 {
-	static const struct expect x = {
-		-ECONNRESET, "criu version: criu closed the connection without a response", "exit 0"
-	};
+	static const struct expect x = { -ECONNRESET, "criu version: criu closed the connection without a response",
+					 "exit 0" };
 	version_fails("eof", 0, &x);
 }
 END_TEST
@@ -392,9 +390,9 @@ END_TEST
 
 START_TEST(fd_on_final_response)
 {
-	static const struct expect x = {
-		-EBADMSG, "criu version: criu sent a file descriptor with its VERSION response", "exit 0"
-	};
+	static const struct expect x = { -EBADMSG,
+					 "criu version: criu sent a file descriptor with its VERSION response",
+					 "exit 0" };
 	version_fails("fd-final", 0, &x);
 }
 END_TEST
@@ -416,8 +414,7 @@ START_TEST(crash_mid_reply)
 {
 	static const struct expect x = {
 		-ECONNRESET,
-		"criu version: criu was killed by signal 11: criu closed the connection without a response",
-		"signal 11"
+		"criu version: criu was killed by signal 11: criu closed the connection without a response", "signal 11"
 	};
 	version_fails("segv", 0, &x);
 }
@@ -425,9 +422,9 @@ END_TEST
 
 START_TEST(impossible_version)
 {
-	static const struct expect x = {
-		-EBADMSG, "criu version: criu reported an impossible version 2147483647.2147483647.1", "exit 0"
-	};
+	static const struct expect x = { -EBADMSG,
+					 "criu version: criu reported an impossible version 2147483647.2147483647.1",
+					 "exit 0" };
 	version_fails("bad-version", 0, &x);
 }
 END_TEST
@@ -440,8 +437,7 @@ START_TEST(version_then_garbage)
 	char msg[128];
 	struct expect x = { -EBADMSG, msg, "exit 0" };
 
-	snprintf(msg, sizeof(msg), "checkpoint pid %d: criu sent a message that is not a criu_resp (11 bytes)",
-		 target);
+	snprintf(msg, sizeof(msg), "checkpoint pid %d: criu sent a message that is not a criu_resp (11 bytes)", target);
 	dump_fails("v-garbage", 0, &x);
 	ck_assert_int_eq(count_strays(), 0);
 	ck_assert(!images_exist());
@@ -677,8 +673,8 @@ START_TEST(cancel_flag_refuses_next_notify)
 	char msg[200];
 
 	flag = 0;
-	snprintf(msg, sizeof(msg), "checkpoint pid %d: cancelled; criu aborted the DUMP at its `post-dump` notification",
-		 target);
+	snprintf(msg, sizeof(msg),
+		 "checkpoint pid %d: cancelled; criu aborted the DUMP at its `post-dump` notification", target);
 	ck_assert_int_eq(pthread_create(&th, NULL, cancel_later, &c), 0);
 	ck_assert_int_eq(dump("v-slow-dump", 0, &flag, &e), -ECANCELED);
 	pthread_join(th, NULL);
@@ -721,9 +717,9 @@ END_TEST
 START_TEST(caller_fds_untouched)
 {
 	int p[2], flags;
-	static const struct expect x = {
-		-EBADMSG, "criu version: criu sent a message that is not a criu_resp (11 bytes)", "exit 0"
-	};
+	static const struct expect x = { -EBADMSG,
+					 "criu version: criu sent a message that is not a criu_resp (11 bytes)",
+					 "exit 0" };
 
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
 	fds_before = count_fds();

@@ -114,24 +114,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
 	switch (data[0] % 6) {
-	case 0:
-		state(CKPT_RUNTIME_RUNC, text);
-		break;
-	case 1:
-		state(CKPT_RUNTIME_CRUN, text);
-		break;
-	case 2:
-		state(CKPT_RUNTIME_YOUKI, text);
-		break;
-	case 3:
-		config(text);
-		break;
-	case 4:
-		descriptors(text);
-		break;
-	default:
-		manifest(text);
-		break;
+	case 0: state(CKPT_RUNTIME_RUNC, text); break;
+	case 1: state(CKPT_RUNTIME_CRUN, text); break;
+	case 2: state(CKPT_RUNTIME_YOUKI, text); break;
+	case 3: config(text); break;
+	case 4: descriptors(text); break;
+	default: manifest(text); break;
 	}
 	free(text);
 	return 0;

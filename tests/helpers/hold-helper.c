@@ -52,8 +52,7 @@ open_at(const char *dir, const char *name, int flags)
 	return fd;
 }
 
-static void __attribute__((noreturn))
-count(int fd, bool check_first_line)
+static void __attribute__((noreturn)) count(int fd, bool check_first_line)
 {
 	unsigned long n = 0;
 	char first[8];
@@ -92,8 +91,7 @@ unlinked_counter(const char *dir, bool keep_link)
 	return fd;
 }
 
-static void __attribute__((noreturn))
-unix_echo(const char *dir)
+static void __attribute__((noreturn)) unix_echo(const char *dir)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int counter = open_at(dir, "counter.0", O_WRONLY | O_CREAT | O_TRUNC);

@@ -170,8 +170,8 @@ opt_assert_counting(const char *dir, int idx, pid_t pid)
 	unsigned long before = opt_last(dir, idx);
 	char st;
 
-	ck_assert_msg(itest_wait_count(dir, idx, before + 3, 5000), "counter %d of pid %d stuck at %lu", idx,
-		      pid, before);
+	ck_assert_msg(itest_wait_count(dir, idx, before + 3, 5000), "counter %d of pid %d stuck at %lu", idx, pid,
+		      before);
 	st = itest_state(pid);
 	ck_assert_msg(st == 'S' || st == 'R', "pid %d is in state %c, not running", pid, st ? st : '-');
 }

@@ -18,8 +18,7 @@ int opt_ckpt(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 
  * Runs ckpt as opt_ckpt() and asserts its exit status is @p status and, when
  * @p needle is not NULL, that it said @p needle; shows what it printed if not.
  */
-void opt_ckpt_expect(int status, const char *needle, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void opt_ckpt_expect(int status, const char *needle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Asserts that ckpt printed @p needle, showing everything it printed otherwise. */
 void opt_assert_said(const char *out, const char *needle);
 /* A whole small file as a string ("" when it cannot be read). */

@@ -47,8 +47,7 @@ note(int fd, unsigned long n, const char *word)
 		exit(4);
 }
 
-static void __attribute__((noreturn))
-broken(int counter, unsigned long n)
+static void __attribute__((noreturn)) broken(int counter, unsigned long n)
 {
 	note(counter, n + 1, "closed");
 	for (;;)
@@ -78,8 +77,7 @@ listen_local(const char *dir, struct sockaddr_in *sa)
 	return s;
 }
 
-static void __attribute__((noreturn))
-echo(int conn, int counter)
+static void __attribute__((noreturn)) echo(int conn, int counter)
 {
 	unsigned long n = 0;
 	char buf[256];
@@ -105,8 +103,7 @@ read_full(int fd, char *buf, size_t len)
 	return 0;
 }
 
-static void __attribute__((noreturn))
-ping(const char *dir, const struct sockaddr_in *sa)
+static void __attribute__((noreturn)) ping(const char *dir, const struct sockaddr_in *sa)
 {
 	int counter = open_counter(dir, 1), s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	unsigned long n = 0;

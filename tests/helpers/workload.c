@@ -49,8 +49,7 @@ intact(const uint64_t *m, size_t words, unsigned seed, unsigned long tick)
 	return 1;
 }
 
-static void __attribute__((noreturn))
-count(const char *dir, int idx, size_t mib, long tick_ms)
+static void __attribute__((noreturn)) count(const char *dir, int idx, size_t mib, long tick_ms)
 {
 	char path[4096], line[64];
 	size_t words = mib * (1 << 20) / sizeof(uint64_t);

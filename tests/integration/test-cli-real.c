@@ -61,9 +61,9 @@ START_TEST(checkpoint_and_restore_json)
 	yajl_val v;
 	FILE *f;
 
-	ck_assert_int_eq(itest_run(&out, "%s checkpoint --pid %d --image-path %s/img --json", itest_prog("CKPT_BIN"),
-				   pid, dir),
-			 0);
+	ck_assert_int_eq(
+		itest_run(&out, "%s checkpoint --pid %d --image-path %s/img --json", itest_prog("CKPT_BIN"), pid, dir),
+		0);
 	v = parse_json(out);
 	ck_assert(YAJL_IS_INTEGER(get(v, "pid", NULL)));
 	ck_assert_int_eq(YAJL_GET_INTEGER(get(v, "pid", NULL)), pid);
@@ -104,6 +104,7 @@ END_TEST
 START_TEST(failure_is_json_and_exit_1)
 {
 	char *dir = itest_mkdtemp("clijson"), *out;
+	const char *excerpt;
 	yajl_val v;
 	pid_t sleeper;
 
@@ -131,8 +132,9 @@ START_TEST(failure_is_json_and_exit_1)
 	v = parse_json(out);
 	ck_assert(YAJL_IS_FALSE(get(v, "error", "input")));
 	ck_assert_int_eq(YAJL_GET_INTEGER(get(v, "error", "criu_exit")), 1);
-	ck_assert(YAJL_IS_STRING(get(v, "error", "log_excerpt")));
-	ck_assert(strstr(YAJL_GET_STRING(get(v, "error", "log_excerpt")), "session leader"));
+	excerpt = YAJL_GET_STRING(get(v, "error", "log_excerpt"));
+	ck_assert_ptr_nonnull(excerpt);
+	ck_assert_ptr_nonnull(strstr(excerpt, "session leader"));
 	ck_assert(YAJL_IS_STRING(get(v, "error", "log_path")));
 	yajl_tree_free(v);
 	free(out);
@@ -197,9 +199,8 @@ START_TEST(attached_restore_exits_with_the_tree)
 	pid_t pid = itest_start_workload(dir, 0, 1), ckpt, restored = 0;
 	int st;
 
-	ck_assert_int_eq(itest_run(&out, "%s checkpoint -q --pid %d --image-path %s/img", itest_prog("CKPT_BIN"), pid,
-				   dir),
-			 0);
+	ck_assert_int_eq(
+		itest_run(&out, "%s checkpoint -q --pid %d --image-path %s/img", itest_prog("CKPT_BIN"), pid, dir), 0);
 	free(out);
 	ck_assert(itest_wait_gone(pid, 10000));
 	ck_assert_int_ge(asprintf(&pidfile, "%s/r.pid", dir), 0);

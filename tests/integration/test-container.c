@@ -26,7 +26,7 @@
 
 /* One test's container; a test runs in its own forked process. */
 static struct {
-	char *dir;     /* temporary: bundle/, images/, host/ */
+	char *dir; /* temporary: bundle/, images/, host/ */
 	char bundle[512];
 	char images[512];
 	char id[64];
@@ -54,8 +54,9 @@ make_rootfs(void)
 	static const char *const applets[] = { "sh", "sleep", "cat", "echo", "nc", "ls", "seq" };
 	char path[1024];
 
-	ck_assert_int_eq(itest_run(NULL, "mkdir -p %s/rootfs/bin %s/rootfs/proc %s/rootfs/dev %s/rootfs/sys "
-					 "%s/rootfs/tmp %s/rootfs/etc && cp /bin/busybox %s/rootfs/bin/busybox",
+	ck_assert_int_eq(itest_run(NULL,
+				   "mkdir -p %s/rootfs/bin %s/rootfs/proc %s/rootfs/dev %s/rootfs/sys "
+				   "%s/rootfs/tmp %s/rootfs/etc && cp /bin/busybox %s/rootfs/bin/busybox",
 				   T.bundle, T.bundle, T.bundle, T.bundle, T.bundle, T.bundle, T.bundle),
 			 0);
 	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++) {
@@ -75,29 +76,30 @@ make_config(const char *script, const char *extra_mounts)
 	char path[1024], *json;
 
 	ck_assert_int_ge(
-		asprintf(&json,
-			 "{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},"
-			 "\"args\":[\"sh\",\"-c\",\"%s\"],\"env\":[\"PATH=/bin\"],\"cwd\":\"/\","
-			 "\"noNewPrivileges\":true},"
-			 "\"root\":{\"path\":\"rootfs\",\"readonly\":false},\"hostname\":\"ckpt-test\","
-			 "\"mounts\":[%s"
-			 "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-			 "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\","
-			 "\"strictatime\",\"mode=755\",\"size=65536k\"]},"
-			 "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\","
-			 "\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\"]},"
-			 "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\","
-			 "\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
-			 "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\","
-			 "\"noexec\",\"nodev\",\"ro\"]},"
-			 "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":["
-			 "\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
-			 "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
-			 "{\"type\":\"uts\"},{\"type\":\"mount\"}],"
-			 "\"maskedPaths\":[\"/proc/acpi\",\"/proc/kcore\",\"/proc/keys\",\"/proc/timer_list\","
-			 "\"/sys/firmware\"],"
-			 "\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\"]}}",
-			 script, extra_mounts ? extra_mounts : ""),
+		asprintf(
+			&json,
+			"{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},"
+			"\"args\":[\"sh\",\"-c\",\"%s\"],\"env\":[\"PATH=/bin\"],\"cwd\":\"/\","
+			"\"noNewPrivileges\":true},"
+			"\"root\":{\"path\":\"rootfs\",\"readonly\":false},\"hostname\":\"ckpt-test\","
+			"\"mounts\":[%s"
+			"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+			"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\","
+			"\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+			"{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\","
+			"\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\"]},"
+			"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\","
+			"\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
+			"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\","
+			"\"noexec\",\"nodev\",\"ro\"]},"
+			"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":["
+			"\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
+			"\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
+			"{\"type\":\"uts\"},{\"type\":\"mount\"}],"
+			"\"maskedPaths\":[\"/proc/acpi\",\"/proc/kcore\",\"/proc/keys\",\"/proc/timer_list\","
+			"\"/sys/firmware\"],"
+			"\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\"]}}",
+			script, extra_mounts ? extra_mounts : ""),
 		0);
 	snprintf(path, sizeof(path), "%s/config.json", T.bundle);
 	write_text(path, json);
@@ -528,7 +530,8 @@ START_TEST(bind_mount_from_host)
 	ck_assert_int_eq(itest_run(NULL, "mkdir -p %s/rootfs/srv/data", T.bundle), 0);
 	ck_assert_int_eq(symlink("srv/data", link), 0);
 	snprintf(extra, sizeof(extra),
-		 "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rbind\",\"rw\"]},", host);
+		 "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rbind\",\"rw\"]},",
+		 host);
 	make_config("i=0; while true; do i=$((i+1)); echo $i; echo $i > /data/count; sleep 0.2; done", extra);
 	out = start_container();
 	ck_assert_int_eq(ckpt_container_opts_new(&co), 0);
@@ -543,7 +546,8 @@ START_TEST(bind_mount_from_host)
 		itest_sleep_ms(100);
 	if (host_count(file) <= before) {
 		char *mi = NULL;
-		itest_run(&mi, "grep -E 'data|srv' /proc/%d/mountinfo; ls -la /proc/%d/root/data/ /proc/%d/root/srv/data/",
+		itest_run(&mi,
+			  "grep -E 'data|srv' /proc/%d/mountinfo; ls -la /proc/%d/root/data/ /proc/%d/root/srv/data/",
 			  (int)T.restored, (int)T.restored, (int)T.restored);
 		ck_abort_msg("the restored container does not write into `%s` (count %ld, was %ld): %s", host,
 			     host_count(file), before, mi);
@@ -573,7 +577,7 @@ START_TEST(leave_running_keeps_it_running)
 	ck_assert_int_eq(ckpt_container_opts_new(&co), 0);
 	r = ckpt_container_dump(o, T.id, co, &res, &e);
 	assert_ok(r, e, "ckpt_container_dump --leave-running");
-	ck_assert_int_eq(runtime_state(), 0);			 /* still runc's */
+	ck_assert_int_eq(runtime_state(), 0); /* still runc's */
 	read_counter(&rd, 5, 10000);
 	ck_assert_int_gt(rd.last, last); /* and still counting */
 	snprintf(path, sizeof(path), "%s/descriptors.json", T.images);
@@ -634,8 +638,9 @@ static void
 cli_round_trip(const char *runtime)
 {
 	const char *dump[] = { "checkpoint", "-q", "--runtime", runtime, "--image-path", T.images, T.id, NULL };
-	const char *rest[] = { "restore", "-q", "-d", "--runtime", runtime, "--image-path", T.images,
-			       "--bundle", T.bundle, "--pid-file", NULL, T.id, NULL };
+	const char *rest[] = { "restore",      "-q",	 "-d",	     "--runtime", runtime,
+			       "--image-path", T.images, "--bundle", T.bundle,	  "--pid-file",
+			       NULL,	       T.id,	 NULL };
 	struct reader rd;
 	char pidfile[600];
 	int out, p[2];
@@ -733,13 +738,17 @@ sweep(void)
 	char prefix[64], *out = NULL;
 
 	snprintf(prefix, sizeof(prefix), "ckpt-test-%d-", (int)owner);
-	itest_run(&out, "for rt in runc crun; do for id in $($rt list -q 2>/dev/null | grep '^%s'); do "
-			"$rt kill $id KILL; sleep 0.2; $rt delete -f $id; done; done 2>&1", prefix);
+	itest_run(&out,
+		  "for rt in runc crun; do for id in $($rt list -q 2>/dev/null | grep '^%s'); do "
+		  "$rt kill $id KILL; sleep 0.2; $rt delete -f $id; done; done 2>&1",
+		  prefix);
 	free(out);
 	kill_restored(prefix);
 	itest_sleep_ms(300);
-	itest_run(&out, "find /sys/fs/cgroup -maxdepth 5 -depth -type d -name '%s*' -exec rmdir {} \\; 2>&1; "
-			"rm -rf /tmp/ckpt-test-ctr-%d-*", prefix, (int)owner);
+	itest_run(&out,
+		  "find /sys/fs/cgroup -maxdepth 5 -depth -type d -name '%s*' -exec rmdir {} \\; 2>&1; "
+		  "rm -rf /tmp/ckpt-test-ctr-%d-*",
+		  prefix, (int)owner);
 	free(out);
 }
 

@@ -132,8 +132,8 @@ struct notes {
 	pid_t pids[32];
 	int n;
 	const char *refuse;
-	int leaked;	 /* fds of ours that criu could see */
-	int criu_fds;	 /* fds criu had when asked */
+	int leaked;   /* fds of ours that criu could see */
+	int criu_fds; /* fds criu had when asked */
 	const char *canary;
 };
 

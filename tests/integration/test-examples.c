@@ -57,8 +57,8 @@ START_TEST(post_dump_hook_writes_its_marker)
 	FILE *f;
 
 	snprintf(marker, sizeof(marker), "%s/marker", dir);
-	ck_assert_int_eq(itest_run(&out, "%s %d %s/img %s 2>&1", itest_prog("CKPT_EX_POST_DUMP_HOOK"), pid, dir, marker),
-			 0);
+	ck_assert_int_eq(
+		itest_run(&out, "%s %d %s/img %s 2>&1", itest_prog("CKPT_EX_POST_DUMP_HOOK"), pid, dir, marker), 0);
 	ck_assert_msg(strstr(out, "written at post-dump"), "%s", out);
 	free(out);
 	f = fopen(marker, "re");
@@ -81,7 +81,8 @@ START_TEST(post_dump_veto_resumes_the_tree)
 	pid_t pid = itest_start_workload(dir, 1, 1);
 	struct counter c;
 
-	ck_assert_int_eq(itest_run(&out, "%s --veto %d %s/img 2>&1", itest_prog("CKPT_EX_POST_DUMP_HOOK"), pid, dir), 0);
+	ck_assert_int_eq(itest_run(&out, "%s --veto %d %s/img 2>&1", itest_prog("CKPT_EX_POST_DUMP_HOOK"), pid, dir),
+			 0);
 	ck_assert_msg(strstr(out, "post-dump vetoed"), "%s", out);
 	ck_assert_msg(strstr(out, "notify callback failed"), "%s", out);
 	free(out);

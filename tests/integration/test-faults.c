@@ -149,12 +149,17 @@ find_criu(void)
 
 /* What the notify callback does, and at which notification. */
 struct fault {
-	const char *at;		/* notification name */
-	enum { F_KILL, F_REFUSE, F_CANCEL, F_SLEEP } what;
-	volatile int *cancel;	/* F_CANCEL: the flag to set */
-	int sleep_ms;		/* F_SLEEP */
+	const char *at; /* notification name */
+	enum {
+		F_KILL,
+		F_REFUSE,
+		F_CANCEL,
+		F_SLEEP
+	} what;
+	volatile int *cancel; /* F_CANCEL: the flag to set */
+	int sleep_ms;	      /* F_SLEEP */
 	bool hit;
-	char seen[256];		/* every notification, comma-separated */
+	char seen[256]; /* every notification, comma-separated */
 };
 
 static int
@@ -176,14 +181,9 @@ inject(const char *script, pid_t pid, int fd, void *data)
 		itest_sleep_ms(50); /* criu is gone before we answer */
 		return 0;
 	}
-	case F_REFUSE:
-		return -EPERM;
-	case F_CANCEL:
-		*f->cancel = 1;
-		return 0;
-	case F_SLEEP:
-		itest_sleep_ms(f->sleep_ms);
-		return 0;
+	case F_REFUSE: return -EPERM;
+	case F_CANCEL: *f->cancel = 1; return 0;
+	case F_SLEEP: itest_sleep_ms(f->sleep_ms); return 0;
 	}
 	return 0;
 }
@@ -475,7 +475,7 @@ START_TEST(last_good_checkpoint_survives_failures)
 		const char *at;
 		int what;
 	} faults[] = {
-		{ "post-dump", F_REFUSE }, { "pre-dump", F_KILL },    { "post-dump", F_KILL },
+		{ "post-dump", F_REFUSE }, { "pre-dump", F_KILL },  { "post-dump", F_KILL },
 		{ "pre-dump", F_CANCEL },  { "pre-dump", F_SLEEP },
 	};
 	struct tree t;

@@ -191,9 +191,10 @@ START_TEST(page_server_migration)
 	}
 	ck_assert_int_gt(port, 0);
 	/* source: checkpoint, pages over the veth */
-	rc = itest_run(&out, "cd %s && nsenter --net=/run/netns/%s %s checkpoint -q --pid %d --image-path src "
-					 "--page-server 10.77.0.2:%d 2>&1",
-				   h.dir, h.src, itest_prog("CKPT_BIN"), h.pid, port);
+	rc = itest_run(&out,
+		       "cd %s && nsenter --net=/run/netns/%s %s checkpoint -q --pid %d --image-path src "
+		       "--page-server 10.77.0.2:%d 2>&1",
+		       h.dir, h.src, itest_prog("CKPT_BIN"), h.pid, port);
 	ck_assert_msg(rc == 0, "checkpoint failed (%d): %s", rc, out);
 	free(out);
 	ck_assert_int_eq(waitpid(ps, &st, 0), ps);
@@ -201,15 +202,18 @@ START_TEST(page_server_migration)
 	ck_assert(itest_wait_gone(h.pid, 10000));
 	waitpid(h.unshare_pid, NULL, 0);
 	/* the pages are on the destination only; send the rest like rsync would */
-	ck_assert_int_eq(itest_run(&out, "cd %s && ls dst | grep -q '^pages-' && ! ls src | grep -q '^pages-' && "
-					 "cp -n src/* dst/",
+	ck_assert_int_eq(itest_run(&out,
+				   "cd %s && ls dst | grep -q '^pages-' && ! ls src | grep -q '^pages-' && "
+				   "cp -n src/* dst/",
 				   h.dir),
 			 0);
 	free(out);
-	ck_assert_int_eq(itest_run(&out, "cd %s && nsenter --net=/run/netns/%s %s restore -q -d --image-path dst --pid-file r.pid "
-					 "2>&1",
-				   h.dir, h.dst, itest_prog("CKPT_BIN")),
-			 0);
+	ck_assert_int_eq(
+		itest_run(&out,
+			  "cd %s && nsenter --net=/run/netns/%s %s restore -q -d --image-path dst --pid-file r.pid "
+			  "2>&1",
+			  h.dir, h.dst, itest_prog("CKPT_BIN")),
+		0);
 	free(out);
 	ck_assert_int_ge(asprintf(&out, "%s/r.pid", h.dir), 0);
 	restored = read_pid_file(out);
@@ -286,8 +290,8 @@ START_TEST(lazy_migration)
 		char state = itest_state(h.pid); /* frozen while its memory waits to be pulled */
 		int sst = -1;
 		pid_t done = waitpid(src, &sst, WNOHANG);
-		ck_assert_msg(state == 't', "source pid %d in state %c (ckpt %s, status %d)", h.pid, state ? state : '-',
-			      done ? "exited" : "running", sst);
+		ck_assert_msg(state == 't', "source pid %d in state %c (ckpt %s, status %d)", h.pid,
+			      state ? state : '-', done ? "exited" : "running", sst);
 	}
 	ck_assert_int_eq(itest_run(&out, "cd %s && mkdir dst && cp src/* dst/", h.dir), 0);
 	free(out);
@@ -305,10 +309,12 @@ START_TEST(lazy_migration)
 	}
 	itest_on_exit_kill(lazy);
 	itest_sleep_ms(500);
-	ck_assert_int_eq(itest_run(&out, "cd %s && nsenter --net=/run/netns/%s %s restore -q -d --lazy-pages --image-path dst "
-					 "--pid-file r.pid 2>&1",
-				   h.dir, h.dst, itest_prog("CKPT_BIN")),
-			 0);
+	ck_assert_int_eq(
+		itest_run(&out,
+			  "cd %s && nsenter --net=/run/netns/%s %s restore -q -d --lazy-pages --image-path dst "
+			  "--pid-file r.pid 2>&1",
+			  h.dir, h.dst, itest_prog("CKPT_BIN")),
+		0);
 	free(out);
 	ck_assert_int_eq(waitpid(lazy, &st, 0), lazy);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the lazy-pages daemon failed");
@@ -339,8 +345,9 @@ START_TEST(lazy_refused_when_pipes_are_too_small)
 
 	hosts_up(&h, "mig-pipe");
 	start_in_source(&h);
-	ck_assert_int_eq(itest_run(&out, "cd %s && nsenter --net=/run/netns/%s %s checkpoint --pid %d --image-path src "
-					 "--lazy-pages --page-server 10.77.0.1:27999 2>&1",
+	ck_assert_int_eq(itest_run(&out,
+				   "cd %s && nsenter --net=/run/netns/%s %s checkpoint --pid %d --image-path src "
+				   "--lazy-pages --page-server 10.77.0.1:27999 2>&1",
 				   h.dir, h.src, itest_prog("CKPT_BIN"), h.pid),
 			 1);
 	ck_assert_msg(strstr(out, "fs.pipe-max-size >= 4194304"), "%s", out);

@@ -176,8 +176,8 @@ START_TEST(ext_unix_sk_restored_from_an_inherited_fd)
 	/* sp[1] stays open across exec: ckpt passes it to criu as socket:[ino] */
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
 	ck_assert_int_eq(fcntl(sp[0], F_SETFD, FD_CLOEXEC), 0);
-	opt_ckpt_expect(0, NULL,
-			"restore -d --image-path %s/img --ext-unix-sk --inherit-fd 'fd[%d]:socket:[%lu]'", dir, sp[1], ino);
+	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img --ext-unix-sk --inherit-fd 'fd[%d]:socket:[%lu]'", dir,
+			sp[1], ino);
 	close(sp[1]);
 	set_timeout(sp[0]);
 	for (int i = 0; i < 6; i++)
@@ -239,8 +239,8 @@ START_TEST(file_locks_are_held_again_after_restore)
 	ck_assert_int_eq(posix_holder(pl), pid);
 	ck_assert_int_eq(try_flock(fl), -EWOULDBLOCK);
 
-	opt_ckpt_expect(1, "You can try --file-locks to dump them",
-			"checkpoint --pid %d --image-path %s/img", pid, dir);
+	opt_ckpt_expect(1, "You can try --file-locks to dump them", "checkpoint --pid %d --image-path %s/img", pid,
+			dir);
 	ck_assert(!exists(dir, "img"));
 	opt_assert_counting(dir, 0, pid);
 	ck_assert_int_eq(posix_holder(pl), pid);
@@ -254,8 +254,7 @@ START_TEST(file_locks_are_held_again_after_restore)
 
 	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img --file-locks", dir);
 	opt_assert_resumed(dir, 0, at);
-	ck_assert_msg(lock_listed("FLOCK", pid) && lock_listed("POSIX", pid), "/proc/locks lacks pid %d's locks",
-		      pid);
+	ck_assert_msg(lock_listed("FLOCK", pid) && lock_listed("POSIX", pid), "/proc/locks lacks pid %d's locks", pid);
 	ck_assert_int_eq(posix_holder(pl), pid);
 	ck_assert_int_eq(try_flock(fl), -EWOULDBLOCK);
 	itest_kill(pid);

@@ -30,8 +30,7 @@ START_TEST(status_fd_must_be_open_for_writing)
 	opt_ckpt_expect(2, "--status-fd: fd 77 is not open", "%s --status-fd 77", lazy);
 	opt_ckpt_expect(2, "--status-fd: fd 7 is not open for writing", "%s --status-fd 7 7</dev/null", lazy);
 	opt_ckpt_expect(2, "--status-fd", "%s --status-fd seven", lazy);
-	opt_ckpt_expect(2, "--status-fd is only written with --lazy-pages",
-			"checkpoint --pid 1 --status-fd 1");
+	opt_ckpt_expect(2, "--status-fd is only written with --lazy-pages", "checkpoint --pid 1 --status-fd 1");
 }
 END_TEST
 
@@ -79,8 +78,7 @@ START_TEST(pre_dump_is_refused_without_memory_tracking)
 			"checkpoint --pid %d --image-path %s/a/img --pre-dump", pid, dir);
 	assert_untouched(dir, pid);
 	opt_ckpt_expect(1, "not available in this kernel",
-			"checkpoint --pid %d --image-path %s/b/img --pre-dump --no-staging",
-			pid, dir);
+			"checkpoint --pid %d --image-path %s/b/img --pre-dump --no-staging", pid, dir);
 	assert_untouched(dir, pid);
 	ck_assert_int_ge(asprintf(&path, "%s/a", dir), 0);
 	ck_assert_msg(!exists(path), "a refused pre-dump created %s", path);
@@ -113,8 +111,9 @@ START_TEST(parent_path_is_refused_without_memory_tracking)
 			"checkpoint --pid %d --image-path %s --parent-path ../missing", pid, img);
 	ck_assert_int_eq(itest_run(NULL, "mkdir %s/pre", dir), 0);
 	/* ../pre is a sibling of the image path, which does not exist yet */
-	opt_ckpt_expect(1, "--parent-path needs memory change tracking (soft-dirty), which is not available in "
-			   "this kernel",
+	opt_ckpt_expect(1,
+			"--parent-path needs memory change tracking (soft-dirty), which is not available in "
+			"this kernel",
 			"checkpoint --pid %d --image-path %s --parent-path ../pre", pid, img);
 	assert_untouched(dir, pid);
 	opt_ckpt_expect(1, "not available in this kernel",
@@ -134,8 +133,9 @@ pages_blocks(const char *images)
 	char *out;
 	long long b;
 
-	ck_assert_int_eq(itest_run(&out, "cat %s/pages-*.img >/dev/null && stat -c %%b %s/pages-*.img | "
-					 "awk '{s += $1} END {print s}'",
+	ck_assert_int_eq(itest_run(&out,
+				   "cat %s/pages-*.img >/dev/null && stat -c %%b %s/pages-*.img | "
+				   "awk '{s += $1} END {print s}'",
 				   images, images),
 			 0);
 	b = atoll(out);

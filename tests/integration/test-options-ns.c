@@ -231,8 +231,7 @@ START_TEST(manage_cgroups_modes)
 	ck_assert_str_eq(now + 1, cg);
 	free(now);
 
-	opt_ckpt_expect(0, NULL,
-			"checkpoint --pid %d --image-path %s/img --manage-cgroups-mode %s", pid, dir, mode);
+	opt_ckpt_expect(0, NULL, "checkpoint --pid %d --image-path %s/img --manage-cgroups-mode %s", pid, dir, mode);
 	ck_assert(itest_wait_gone(pid, 10000));
 	at = opt_last(dir, 0);
 	write_file(file, "999");
@@ -279,8 +278,7 @@ START_TEST(manage_cgroups_strict_completes_in_shared_cgroups)
 	pid_t pid = itest_start_workload(dir, 0, 1);
 	unsigned long at;
 
-	opt_ckpt_expect(0, NULL,
-			"checkpoint --pid %d --image-path %s/img --manage-cgroups-mode strict", pid, dir);
+	opt_ckpt_expect(0, NULL, "checkpoint --pid %d --image-path %s/img --manage-cgroups-mode strict", pid, dir);
 	ck_assert(itest_wait_gone(pid, 10000));
 	at = opt_last(dir, 0);
 	opt_ckpt_expect(0, NULL, "restore -d --image-path %s/img --manage-cgroups-mode strict", dir);

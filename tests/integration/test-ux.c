@@ -111,9 +111,8 @@ START_TEST(restore_progress_on_a_terminal)
 	pid_t pid = itest_start_workload(dir, 0, 1);
 	char who[64];
 
-	ck_assert_int_eq(itest_run(&out, "%s checkpoint -q --pid %d --image-path %s/img", itest_prog("CKPT_BIN"), pid,
-				   dir),
-			 0);
+	ck_assert_int_eq(
+		itest_run(&out, "%s checkpoint -q --pid %d --image-path %s/img", itest_prog("CKPT_BIN"), pid, dir), 0);
 	free(out);
 	ck_assert(itest_wait_gone(pid, 10000));
 	ck_assert_int_ge(asprintf(&cmd, "%s restore -d --image-path %s/img", itest_prog("CKPT_BIN"), dir), 0);
@@ -161,13 +160,15 @@ START_TEST(json_log_lines_parse)
 	bool saw_error = false, saw_debug = false, saw_start = false;
 
 	snprintf(log, sizeof(log), "%s/ckpt.log", dir);
-	ck_assert_int_eq(itest_run(&out, "%s --log %s --log-format json --debug checkpoint -q --pid %d --image-path "
-					 "%s/img --leave-running",
+	ck_assert_int_eq(itest_run(&out,
+				   "%s --log %s --log-format json --debug checkpoint -q --pid %d --image-path "
+				   "%s/img --leave-running",
 				   itest_prog("CKPT_BIN"), log, pid, dir),
 			 0);
 	free(out);
-	ck_assert_int_eq(itest_run(&out, "%s --log %s --log-format json checkpoint --pid 4194300 --image-path "
-					 "'%s/\"quoted\" dir' 2>/dev/null",
+	ck_assert_int_eq(itest_run(&out,
+				   "%s --log %s --log-format json checkpoint --pid 4194300 --image-path "
+				   "'%s/\"quoted\" dir' 2>/dev/null",
 				   itest_prog("CKPT_BIN"), log, dir),
 			 2); /* a pid that does not exist: bad input */
 	free(out);
@@ -224,9 +225,9 @@ START_TEST(inspect_a_real_checkpoint)
 	ck_assert_int_eq(itest_run(&out, "%s inspect %s/plain 2>&1", itest_prog("CKPT_BIN"), dir), 1);
 	ck_assert_msg(strstr(out, "not a checkpoint made by ckpt") && strstr(out, "plain criu dump"), "%s", out);
 	free(out);
-	ck_assert_int_eq(itest_run(&out, "rm %s/img/inventory.img && %s inspect %s/img 2>&1", dir,
-				   itest_prog("CKPT_BIN"), dir),
-			 1);
+	ck_assert_int_eq(
+		itest_run(&out, "rm %s/img/inventory.img && %s inspect %s/img 2>&1", dir, itest_prog("CKPT_BIN"), dir),
+		1);
 	ck_assert_msg(strstr(out, "is incomplete"), "%s", out);
 	free(out);
 	kill_tree(pid);

@@ -15,8 +15,8 @@
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
-#define CP(...) checkpoint_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), &a)
-#define RS(...) restore_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), &r)
+#define CP(...)	  checkpoint_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), &a)
+#define RS(...)	  restore_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), &r)
 
 /* Captures what a parser prints on stderr. */
 static char stderr_buf[4096];
@@ -56,9 +56,9 @@ START_TEST(checkpoint_every_flag)
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
 	snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
 	ck_assert_int_eq(CP("checkpoint", "--pid", "42", "--image-path", "/tmp", "--work-path", "/w", "--leave-running",
-			    "--tcp-established", "--tcp-skip-in-flight", "--link-remap", "--ext-unix-sk",
-			    "--shell-job", "--lazy-pages", "--status-fd", fdarg, "--page-server", "10.0.0.1:27000",
-			    "--file-locks", "--manage-cgroups-mode", "ignore", "--empty-ns", "network", "--auto-dedup",
+			    "--tcp-established", "--tcp-skip-in-flight", "--link-remap", "--ext-unix-sk", "--shell-job",
+			    "--lazy-pages", "--status-fd", fdarg, "--page-server", "10.0.0.1:27000", "--file-locks",
+			    "--manage-cgroups-mode", "ignore", "--empty-ns", "network", "--auto-dedup",
 			    "--network-lock", "nftables", "--timeout", "30", "--json", "--no-staging"),
 			 1);
 	ck_assert_int_eq(a.pid, 42);
@@ -99,9 +99,8 @@ START_TEST(checkpoint_options_reach_the_request)
 	struct checkpoint_args a;
 	ckpt_opts *o;
 
-	ck_assert_int_eq(CP("checkpoint", "--pid", "42", "--leave-running", "--file-locks", "--page-server",
-			    "[::1]:1234"),
-			 1);
+	ck_assert_int_eq(
+		CP("checkpoint", "--pid", "42", "--leave-running", "--file-locks", "--page-server", "[::1]:1234"), 1);
 	ck_assert_str_eq(a.ps_address, "::1");
 	ckpt_opts_new(&o);
 	ck_assert_int_eq(checkpoint_build_opts(&a, o), 0);
@@ -179,17 +178,16 @@ START_TEST(checkpoint_bad_values)
 	EXPECT_USAGE("--page-server: invalid value `h:0`", "checkpoint", "-p", "5", "--page-server", "h:0");
 	EXPECT_USAGE("--page-server: invalid value `:80`", "checkpoint", "-p", "5", "--page-server", ":80");
 	EXPECT_USAGE("--page-server: invalid value `h:99999`", "checkpoint", "-p", "5", "--page-server", "h:99999");
-	EXPECT_USAGE("--manage-cgroups-mode: invalid value `weird`", "checkpoint", "-p", "5",
-		     "--manage-cgroups-mode", "weird");
+	EXPECT_USAGE("--manage-cgroups-mode: invalid value `weird`", "checkpoint", "-p", "5", "--manage-cgroups-mode",
+		     "weird");
 	EXPECT_USAGE("--empty-ns: namespace `pid` is not supported", "checkpoint", "-p", "5", "--empty-ns", "pid");
 	EXPECT_USAGE("--network-lock: invalid value `pf`", "checkpoint", "-p", "5", "--network-lock", "pf");
-	EXPECT_USAGE("--status-fd: fd 987 is not open", "checkpoint", "-p", "5", "--lazy-pages", "--page-server",
-		     "a:1", "--status-fd", "987");
+	EXPECT_USAGE("--status-fd: fd 987 is not open", "checkpoint", "-p", "5", "--lazy-pages", "--page-server", "a:1",
+		     "--status-fd", "987");
 	EXPECT_USAGE("--status-fd: invalid value `x`", "checkpoint", "-p", "5", "--status-fd", "x");
 	EXPECT_USAGE("--lazy-pages needs --page-server", "checkpoint", "-p", "5", "--lazy-pages");
 	EXPECT_USAGE("--parent-path must be relative", "checkpoint", "-p", "5", "--parent-path", "/abs");
-	EXPECT_USAGE("--parent-path: `nope`", "checkpoint", "-p", "5", "--image-path", "/tmp", "--parent-path",
-		     "nope");
+	EXPECT_USAGE("--parent-path: `nope`", "checkpoint", "-p", "5", "--image-path", "/tmp", "--parent-path", "nope");
 	EXPECT_USAGE("--timeout: invalid value `0`", "checkpoint", "-p", "5", "--timeout", "0");
 	EXPECT_USAGE("unknown option `--bogus`", "checkpoint", "-p", "5", "--bogus");
 	EXPECT_USAGE("missing value for `--image-path`", "checkpoint", "-p", "5", "--image-path");
@@ -202,8 +200,7 @@ START_TEST(checkpoint_bad_values)
 	EXPECT_USAGE("--root needs --runtime", "checkpoint", "--root", "/run/x", "web");
 	EXPECT_USAGE("--runtime and --root are for containers", "checkpoint", "-p", "5", "--runtime", "runc");
 	EXPECT_USAGE("--pre-dump of a container", "checkpoint", "--pre-dump", "web");
-	EXPECT_USAGE("--tcp-close and --tcp-established", "checkpoint", "-p", "5", "--tcp-close",
-		     "--tcp-established");
+	EXPECT_USAGE("--tcp-close and --tcp-established", "checkpoint", "-p", "5", "--tcp-close", "--tcp-established");
 	EXPECT_USAGE("--ext-unix-sk: `12,x` is not a list of socket inodes", "checkpoint", "-p", "5",
 		     "--ext-unix-sk=12,x");
 	EXPECT_USAGE("--ext-unix-sk: `0`", "checkpoint", "-p", "5", "--ext-unix-sk=0");
@@ -271,8 +268,8 @@ START_TEST(restore_every_flag)
 	ck_assert_int_eq(RS("restore", "--image-path", "/img", "--work-path", "/w", "-d", "--pid-file", "/p",
 			    "--tcp-established", "--ext-unix-sk", "--shell-job", "--file-locks",
 			    "--manage-cgroups-mode", "soft", "--no-subreaper", "--empty-ns", "network", "--auto-dedup",
-			    "--lazy-pages", "--lsm-profile", "apparmor:x", "--lsm-mount-context", "ctx",
-			    "--inherit-fd", "fd[0]:pipe:[123]", "--timeout", "5", "--json"),
+			    "--lazy-pages", "--lsm-profile", "apparmor:x", "--lsm-mount-context", "ctx", "--inherit-fd",
+			    "fd[0]:pipe:[123]", "--timeout", "5", "--json"),
 			 1);
 	ck_assert_str_eq(r.image_path, "/img");
 	ck_assert(r.detach && r.tcp_established && r.ext_unix_sk && r.shell_job && r.file_locks);
@@ -333,8 +330,8 @@ START_TEST(global_options)
 
 	ck_assert_int_eq(global_parse(ARGC("ckpt", "--criu", "/x/criu", "--log", "/l", "--log-format", "json",
 					   "--debug", "checkpoint", "--pid", "1"),
-				      ARGV("ckpt", "--criu", "/x/criu", "--log", "/l", "--log-format", "json", "--debug",
-					   "checkpoint", "--pid", "1"),
+				      ARGV("ckpt", "--criu", "/x/criu", "--log", "/l", "--log-format", "json",
+					   "--debug", "checkpoint", "--pid", "1"),
 				      &g),
 			 8);
 	ck_assert_str_eq(g.criu, "/x/criu");

@@ -20,7 +20,7 @@
 #include "opts.h"
 #include "util.h"
 
-#define FIX OCI_FIXTURES
+#define FIX	  OCI_FIXTURES
 #define FAKE_PROC FIX "/proc"
 
 /* The error's message contains every one of the strings (NULL-terminated). */
@@ -70,9 +70,12 @@ START_TEST(id_refuses_hostile_ids)
 	static const struct {
 		const char *id, *why;
 	} bad[] = {
-		{ "../../etc", "'/'" },	 { "..", "\"..\"" },  { "a..b", "\"..\"" },	{ ".", "\".\"" },
-		{ "a/b", "'/'" },	 { "", "empty" },     { "a\nb", "control" },	{ "a\x1b[2Jb", "control" },
-		{ "a b", "allowed" }, { "caf\xc3\xa9", "allowed" }, { "$(rm)", "allowed" },
+		{ "../../etc", "'/'" }, { "..", "\"..\"" },
+		{ "a..b", "\"..\"" },	{ ".", "\".\"" },
+		{ "a/b", "'/'" },	{ "", "empty" },
+		{ "a\nb", "control" },	{ "a\x1b[2Jb", "control" },
+		{ "a b", "allowed" },	{ "caf\xc3\xa9", "allowed" },
+		{ "$(rm)", "allowed" },
 	};
 	char huge[OCI_ID_MAX + 2];
 
@@ -233,10 +236,11 @@ START_TEST(state_json_shapes)
 		{ CKPT_RUNTIME_RUNC, "{\"init_process_pid\":\"12\"}", "not a valid pid" },
 		{ CKPT_RUNTIME_RUNC, "{\"init_process_pid\":-4}", "not a valid pid" },
 		{ CKPT_RUNTIME_RUNC, "{\"init_process_pid\":12,\"init_process_start\":1}", "\"config\"" },
-		{ CKPT_RUNTIME_RUNC, "{\"init_process_pid\":12,\"init_process_start\":1,\"config\":{\"rootfs\":\"rel\"}}",
+		{ CKPT_RUNTIME_RUNC,
+		  "{\"init_process_pid\":12,\"init_process_start\":1,\"config\":{\"rootfs\":\"rel\"}}",
 		  "config.rootfs" },
-		{ CKPT_RUNTIME_RUNC, "{\"init_process_pid\":12,\"init_process_start\":1,\"config\":{\"rootfs\":\"/r\"}}",
-		  "bundle=" },
+		{ CKPT_RUNTIME_RUNC,
+		  "{\"init_process_pid\":12,\"init_process_start\":1,\"config\":{\"rootfs\":\"/r\"}}", "bundle=" },
 		{ CKPT_RUNTIME_CRUN, "{\"pid\":12,\"process-start-time\":1,\"bundle\":\"/b\"}", "\"rootfs\"" },
 		{ CKPT_RUNTIME_CRUN,
 		  "{\"pid\":12,\"process-start-time\":1,\"bundle\":\"/b\",\"rootfs\":\"r\",\"external_descriptors\":\"[1\"}",
@@ -483,9 +487,9 @@ START_TEST(resolve_stays_inside_rootfs)
 	char *got = NULL;
 	ckpt_error *e = NULL;
 
-	assert_resolves("/data", "/data");			 /* missing: kept as written */
-	assert_resolves("/conf/app", "/real/conf/app");	 /* relative symlink */
-	assert_resolves("/abs/dir", "/real/dir");		 /* absolute target: inside the rootfs */
+	assert_resolves("/data", "/data");		  /* missing: kept as written */
+	assert_resolves("/conf/app", "/real/conf/app");	  /* relative symlink */
+	assert_resolves("/abs/dir", "/real/dir");	  /* absolute target: inside the rootfs */
 	assert_resolves("/escape/passwd", "/etc/passwd"); /* "../../../.." stops at the rootfs */
 	assert_resolves("/../../../x", "/x");
 	assert_resolves("//real/./conf//", "/real/conf");
@@ -534,8 +538,13 @@ END_TEST
 START_TEST(manifest_round_trip)
 {
 	struct oci_cgmount cgm[] = { { "/sys/fs/cgroup/cpu", "/c1" }, { "/sys/fs/cgroup/memory", "/p/c1" } };
-	struct oci_manifest m = { .runtime = CKPT_RUNTIME_CRUN, .id = "c1", .bundle = "/b", .rootfs = "/b/rootfs",
-				  .cgroup_path = "/c1", .cgmounts = cgm, .n_cgmounts = 2 },
+	struct oci_manifest m = { .runtime = CKPT_RUNTIME_CRUN,
+				  .id = "c1",
+				  .bundle = "/b",
+				  .rootfs = "/b/rootfs",
+				  .cgroup_path = "/c1",
+				  .cgmounts = cgm,
+				  .n_cgmounts = 2 },
 			    back;
 	char *json = NULL;
 	ckpt_error *e = NULL;
@@ -645,8 +654,12 @@ START_TEST(dump_options)
 	struct oci_state st = { .pid = 4242, .rootfs = FIX "/bundle/rootfs", .id = "ctr" };
 	struct oci_cgmount cgm[] = { { "/sys/fs/cgroup/cpu", "/ctr" } };
 	struct oci_config cfg;
-	struct oci_dump_plan p = { .st = &st, .cfg = &cfg, .cgmounts = cgm, .n_cgmounts = 1,
-				   .freezer = "/sys/fs/cgroup/freezer/ctr", .proc = FAKE_PROC };
+	struct oci_dump_plan p = { .st = &st,
+				   .cfg = &cfg,
+				   .cgmounts = cgm,
+				   .n_cgmounts = 1,
+				   .freezer = "/sys/fs/cgroup/freezer/ctr",
+				   .proc = FAKE_PROC };
 	char netns[64];
 	struct stat sb;
 	ckpt_opts *o;
@@ -687,9 +700,14 @@ START_TEST(restore_options)
 	char *desc[3] = { "/dev/null", "pipe:[77]", "pipe:[78]" };
 	int stdio[3] = { 0, 1, 2 }, ns_fds[2] = { -1, -1 }, p2[2];
 	struct oci_config cfg;
-	struct oci_restore_plan p = { .cfg = &cfg, .bundle = FIX "/bundle", .rootfs = FIX "/bundle/rootfs",
-				      .criu_root = "/run/ckpt-root.test", .descriptors = desc, .stdio = stdio,
-				      .cgroup = "/elsewhere", .self_mountinfo = "/proc/self/mountinfo",
+	struct oci_restore_plan p = { .cfg = &cfg,
+				      .bundle = FIX "/bundle",
+				      .rootfs = FIX "/bundle/rootfs",
+				      .criu_root = "/run/ckpt-root.test",
+				      .descriptors = desc,
+				      .stdio = stdio,
+				      .cgroup = "/elsewhere",
+				      .self_mountinfo = "/proc/self/mountinfo",
 				      .ns_fds = ns_fds };
 	ckpt_opts *o;
 	CriuOpts *c;
@@ -734,8 +752,12 @@ START_TEST(restore_refuses_unjoinable_namespace)
 {
 	int stdio[3] = { 0, 1, 2 }, ns_fds[2] = { -1, -1 };
 	struct oci_config cfg;
-	struct oci_restore_plan p = { .cfg = &cfg, .bundle = FIX "/bundle", .rootfs = FIX "/bundle/rootfs",
-				      .criu_root = "/run/x", .stdio = stdio, .ns_fds = ns_fds };
+	struct oci_restore_plan p = { .cfg = &cfg,
+				      .bundle = FIX "/bundle",
+				      .rootfs = FIX "/bundle/rootfs",
+				      .criu_root = "/run/x",
+				      .stdio = stdio,
+				      .ns_fds = ns_fds };
 	ckpt_error *e = NULL;
 	ckpt_opts *o;
 
@@ -788,8 +810,12 @@ START_TEST(crun_and_youki_registration_round_trip)
 {
 	char root[] = "/tmp/ckpt-oci-root-XXXXXX";
 	struct oci_config cfg;
-	struct oci_register reg = { .id = "restored", .root = root, .bundle = FIX "/bundle",
-				    .config_path = FIX "/bundle/config.json", .cfg = &cfg, .pid = getpid(),
+	struct oci_register reg = { .id = "restored",
+				    .root = root,
+				    .bundle = FIX "/bundle",
+				    .config_path = FIX "/bundle/config.json",
+				    .cfg = &cfg,
+				    .pid = getpid(),
 				    .proc = "/proc" };
 	struct oci_state st;
 	ckpt_error *e = NULL;
@@ -810,8 +836,12 @@ START_TEST(crun_and_youki_registration_round_trip)
 	assert_msg(e, "already exists", NULL);
 	ckpt_error_free(e);
 	e = NULL;
-	ck_assert_int_eq(oci_register_youki(&(struct oci_register){ .id = "y", .root = root, .bundle = FIX "/bundle",
-								    .cfg = &cfg, .pid = getpid(), .proc = "/proc" },
+	ck_assert_int_eq(oci_register_youki(&(struct oci_register){ .id = "y",
+								    .root = root,
+								    .bundle = FIX "/bundle",
+								    .cfg = &cfg,
+								    .pid = getpid(),
+								    .proc = "/proc" },
 					    &e),
 			 0);
 	ck_assert_int_eq(oci_state_load(CKPT_RUNTIME_YOUKI, root, "y", &st, NULL), 0);

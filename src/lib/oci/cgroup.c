@@ -219,8 +219,10 @@ oci_cgroup_host_dir(const char *self_mountinfo, const char *key, const char *pat
 	}
 	fclose(f);
 	if (r == -ENOENT)
-		return ckpt_err_set(err, ENOENT, "no cgroup hierarchy `%s` is mounted on this host (needed for `%s` in "
-					       "the container)", base_name(key), key);
+		return ckpt_err_set(err, ENOENT,
+				    "no cgroup hierarchy `%s` is mounted on this host (needed for `%s` in "
+				    "the container)",
+				    base_name(key), key);
 	if (r < 0)
 		return ckpt_err_set(err, ENOMEM, "out of memory");
 	return 0;
@@ -337,7 +339,7 @@ oci_cgroup_prepare_dir(const char *dir, ckpt_error **err)
 
 	if (!p)
 		return ckpt_err_set(err, ENOMEM, "out of memory");
-	for (char *s = strchr(p + 1, '/'); ; s = strchr(s + 1, '/')) {
+	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
 		char *parent_end;
 
 		if (s)

@@ -28,7 +28,8 @@ parse_mount(yajl_val v, size_t i, struct oci_mount *m, ckpt_error **err)
 	if (!dest || dest[0] != '/')
 		return ckpt_err_set(err, EINVAL, "mounts[%zu] has no absolute \"destination\"", i);
 	snprintf(what, sizeof(what), "mounts[%zu].options", i);
-	if ((r = dup_str(dest, &m->destination, err)) < 0 || (r = dup_str(oci_json_str(v, "source"), &m->source, err)) < 0 ||
+	if ((r = dup_str(dest, &m->destination, err)) < 0 ||
+	    (r = dup_str(oci_json_str(v, "source"), &m->source, err)) < 0 ||
 	    (r = dup_str(oci_json_str(v, "type"), &m->type, err)) < 0)
 		return r;
 	return oci_json_strv(oci_json_member(v, "options"), what, &m->options, &m->n_options, err);
@@ -159,7 +160,8 @@ oci_config_parse(yajl_val root, struct oci_config *cfg, ckpt_error **err)
 	memset(cfg, 0, sizeof(*cfg));
 	if (!YAJL_IS_OBJECT(root))
 		return ckpt_err_set(err, EINVAL, "not a JSON object");
-	if ((r = parse_root_process(root, cfg, err)) < 0 || (r = parse_mounts(oci_json_member(root, "mounts"), cfg, err)) < 0 ||
+	if ((r = parse_root_process(root, cfg, err)) < 0 ||
+	    (r = parse_mounts(oci_json_member(root, "mounts"), cfg, err)) < 0 ||
 	    (r = parse_annotations(oci_json_member(root, "annotations"), cfg, err)) < 0)
 		return r;
 	lx = oci_json_member(root, "linux");

@@ -6,21 +6,21 @@
 
 struct ckpt_container_opts {
 	enum ckpt_runtime runtime;
-	char *root;	      /* state root, NULL: the runtime's default */
-	char *runtime_path;   /* binary for `delete` */
+	char *root;	    /* state root, NULL: the runtime's default */
+	char *runtime_path; /* binary for `delete` */
 	char *bundle;
 	char *console_socket;
 	char *cgroup;
 	int stdio[3];
 	bool flags[_CKPT_CONTAINER_FLAG_MAX];
-	char *proc;	      /* where /proc is ("/proc"); tests point it at fixtures */
+	char *proc;		/* where /proc is ("/proc"); tests point it at fixtures */
 	char *default_roots[3]; /* runc, crun, youki; tests point them at fixtures */
 };
 
 struct ckpt_container {
 	struct oci_state st;
 	struct oci_config cfg;
-	char *root;	  /* the state root it was found in */
+	char *root; /* the state root it was found in */
 	char *config_path;
 };
 

@@ -62,8 +62,12 @@ dump_prepare(struct dump_ctx *x, const ckpt_opts *opts, const ckpt_container_opt
 		return r;
 	if ((r = oci_freezer_path(&x->c->st, &x->freezer, err)) < 0)
 		return r;
-	p = (struct oci_dump_plan){ .st = &x->c->st, .cfg = &x->c->cfg, .cgmounts = x->cgm, .n_cgmounts = x->n_cgm,
-				    .freezer = x->freezer, .proc = proc };
+	p = (struct oci_dump_plan){ .st = &x->c->st,
+				    .cfg = &x->c->cfg,
+				    .cgmounts = x->cgm,
+				    .n_cgmounts = x->n_cgm,
+				    .freezer = x->freezer,
+				    .proc = proc };
 	if ((r = oci_dump_to_opts(&p, x->o, err)) < 0)
 		return r;
 	if (ckpt_opts_set_manifest_source(x->o, "container", x->c->st.id, ckpt_runtime_name(x->c->st.runtime),
@@ -132,8 +136,9 @@ dump_after(struct dump_ctx *x, const ckpt_container_opts *co, const ckpt_result 
 		return 0;
 	r = oci_runtime_delete(x->c->st.runtime, co ? co->runtime_path : NULL, runtime_root(x->c), x->c->st.id, err);
 	if (r < 0)
-		return ckpt_err_prefix(err, r, "the container is checkpointed and stopped, but its runtime state "
-					       "remains");
+		return ckpt_err_prefix(err, r,
+				       "the container is checkpointed and stopped, but its runtime state "
+				       "remains");
 	return 0;
 }
 

@@ -110,7 +110,8 @@ parse_manifest(yajl_val v, struct oci_manifest *m, ckpt_error **err)
 	if (!rt || ckpt_runtime_from_name(rt, &m->runtime) < 0)
 		return ckpt_err_set(err, EINVAL, "%s: unknown \"runtime\"", OCI_MANIFEST);
 	if (dup_opt(oci_json_str(v, "id"), &m->id) < 0 || dup_opt(oci_json_str(v, "bundle"), &m->bundle) < 0 ||
-	    dup_opt(oci_json_str(v, "rootfs"), &m->rootfs) < 0 || dup_opt(oci_json_str(v, "cgroup"), &m->cgroup_path) < 0)
+	    dup_opt(oci_json_str(v, "rootfs"), &m->rootfs) < 0 ||
+	    dup_opt(oci_json_str(v, "cgroup"), &m->cgroup_path) < 0)
 		return ckpt_err_set(err, ENOMEM, "out of memory");
 	if (m->bundle && m->bundle[0] != '/')
 		return ckpt_err_set(err, EINVAL, "%s: \"bundle\" is not absolute", OCI_MANIFEST);

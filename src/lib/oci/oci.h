@@ -16,11 +16,11 @@
 #include "opts.h"
 
 /* Longest container id accepted; runtimes use it as a directory name. */
-#define OCI_ID_MAX 1024
+#define OCI_ID_MAX	1024
 /* Largest state or config file read, a guard against hostile files. */
-#define OCI_JSON_MAX (8u << 20)
+#define OCI_JSON_MAX	(8u << 20)
 /* Name of ckpt's own note about the container, beside the images. */
-#define OCI_MANIFEST "ckpt-container.json"
+#define OCI_MANIFEST	"ckpt-container.json"
 #define OCI_DESCRIPTORS "descriptors.json"
 
 /* ---- json.c: yajl_tree helpers -------------------------------------- */
@@ -101,16 +101,15 @@ struct oci_state {
 	char *created;	     /* RFC 3339, may be NULL */
 	char *status;	     /* may be NULL (runc and crun do not store it) */
 	char *bundle;
-	char *rootfs;	     /* absolute */
-	char *cgroup_path;   /* the container's cgroup, relative to the hierarchy roots; may be NULL */
-	char *freezer;	     /* runc: its freezer cgroup directory; may be NULL */
+	char *rootfs;	      /* absolute */
+	char *cgroup_path;    /* the container's cgroup, relative to the hierarchy roots; may be NULL */
+	char *freezer;	      /* runc: its freezer cgroup directory; may be NULL */
 	char *descriptors[3]; /* what the init's fds 0-2 were at start; entries may be NULL */
 };
 
 int oci_state_parse(enum ckpt_runtime rt, yajl_val root, struct oci_state *st, ckpt_error **err);
 /* Reads <root>/<id>/<state file> of one runtime. */
-int oci_state_load(enum ckpt_runtime rt, const char *root, const char *id, struct oci_state *st,
-		   ckpt_error **err);
+int oci_state_load(enum ckpt_runtime rt, const char *root, const char *id, struct oci_state *st, ckpt_error **err);
 void oci_state_free(struct oci_state *st);
 /* Fails unless st->pid runs and is the process the state describes. */
 int oci_state_check_pid(const struct oci_state *st, const char *proc, ckpt_error **err);
@@ -166,8 +165,7 @@ int oci_freezer_path(const struct oci_state *st, char **ret, ckpt_error **err);
 int oci_cgroup_mounts_of_pid(const char *proc, pid_t pid, const struct oci_config *cfg, struct oci_cgmount **ret,
 			     size_t *ret_n, ckpt_error **err);
 /* Where the v1 hierarchy mounted in the container at key is on this host. */
-int oci_cgroup_host_dir(const char *self_mountinfo, const char *key, const char *path, char **ret,
-			ckpt_error **err);
+int oci_cgroup_host_dir(const char *self_mountinfo, const char *key, const char *path, char **ret, ckpt_error **err);
 /* The cgroup of pid as a runtime records it (the unified path, else freezer's). */
 int oci_cgroup_of_pid(const char *proc, pid_t pid, char **ret, ckpt_error **err);
 void oci_cgmounts_free(struct oci_cgmount *v, size_t n);
@@ -187,8 +185,8 @@ struct oci_dump_plan {
 	const struct oci_config *cfg;
 	const struct oci_cgmount *cgmounts;
 	size_t n_cgmounts;
-	const char *freezer;	/* may be NULL */
-	const char *proc;	/* "/proc" */
+	const char *freezer; /* may be NULL */
+	const char *proc;    /* "/proc" */
 };
 
 struct oci_restore_plan {
@@ -200,9 +198,9 @@ struct oci_restore_plan {
 	const int *stdio;	  /* [3], the caller's fds replacing the pipes */
 	const struct oci_cgmount *cgmounts;
 	size_t n_cgmounts;
-	const char *cgroup;	  /* cgroup to restore into, or NULL (where it was) */
+	const char *cgroup; /* cgroup to restore into, or NULL (where it was) */
 	const char *self_mountinfo;
-	int *ns_fds;		  /* [2] out: net and pid ns fds opened for criu */
+	int *ns_fds; /* [2] out: net and pid ns fds opened for criu */
 };
 
 int oci_dump_to_opts(const struct oci_dump_plan *p, ckpt_opts *o, ckpt_error **err);
@@ -213,8 +211,7 @@ int oci_opts_copy(const ckpt_opts *o, ckpt_opts **ret, ckpt_error **err);
 /* ---- runtime.c: the runtime's own bookkeeping ------------------------------ */
 
 /* Runs `<runtime> [--root R] delete --force <id>`. */
-int oci_runtime_delete(enum ckpt_runtime rt, const char *binary, const char *root, const char *id,
-		       ckpt_error **err);
+int oci_runtime_delete(enum ckpt_runtime rt, const char *binary, const char *root, const char *id, ckpt_error **err);
 struct oci_register {
 	const char *id;
 	const char *root;

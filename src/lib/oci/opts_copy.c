@@ -77,8 +77,8 @@ copy_scalars(const ckpt_opts *s, ckpt_opts *d)
 		return r;
 	if (s->empty_ns && (r = ckpt_opts_add_empty_ns(d, "network")) < 0)
 		return r;
-	if (s->source.kind &&
-	    (r = ckpt_opts_set_manifest_source(d, s->source.kind, s->source.id, s->source.runtime, s->source.bundle)) < 0)
+	if (s->source.kind && (r = ckpt_opts_set_manifest_source(d, s->source.kind, s->source.id, s->source.runtime,
+								 s->source.bundle)) < 0)
 		return r;
 	return 0;
 }

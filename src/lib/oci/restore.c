@@ -21,7 +21,7 @@ struct restore_ctx {
 	const ckpt_container_opts *co;
 	const char *id;
 	ckpt_opts *o;
-	enum ckpt_runtime rt;	 /* runtime to register with, ANY: none */
+	enum ckpt_runtime rt; /* runtime to register with, ANY: none */
 	char *bundle;
 	char *rootfs;
 	char *config_path;
@@ -99,7 +99,8 @@ read_notes(struct restore_ctx *x, const ckpt_opts *opts, ckpt_error **err)
 	else
 		return ckpt_err_set(err, EINVAL, "no images directory given");
 	if (dfd < 0)
-		return ckpt_err_sys(err, errno, "open images directory `%s`", opts->images_dir ? opts->images_dir : "(fd)");
+		return ckpt_err_sys(err, errno, "open images directory `%s`",
+				    opts->images_dir ? opts->images_dir : "(fd)");
 	if ((r = read_note(dfd, OCI_DESCRIPTORS, &desc, err)) < 0 && r != -ENOENT)
 		return r;
 	if (desc && (r = oci_descriptors_parse(desc, x->desc, err)) < 0)
@@ -121,8 +122,9 @@ find_bundle(struct restore_ctx *x, ckpt_error **err)
 	char *real;
 
 	if (!b)
-		return ckpt_err_set(err, EINVAL, "no bundle given, and the images do not name one (they were not made by "
-						 "a ckpt container checkpoint)");
+		return ckpt_err_set(err, EINVAL,
+				    "no bundle given, and the images do not name one (they were not made by "
+				    "a ckpt container checkpoint)");
 	if (!(real = realpath(b, NULL)))
 		return ckpt_err_sys(err, errno, "bundle `%s`", b);
 	x->bundle = real;
@@ -161,7 +163,7 @@ choose_runtime(struct restore_ctx *x, ckpt_error **err)
 	struct stat st;
 
 	x->rt = x->co && x->co->runtime != CKPT_RUNTIME_ANY ? x->co->runtime
-							     : (x->has_man ? x->man.runtime : CKPT_RUNTIME_ANY);
+							    : (x->has_man ? x->man.runtime : CKPT_RUNTIME_ANY);
 	if (x->rt == CKPT_RUNTIME_ANY)
 		return 0;
 	root = oci_copts_root(x->co, x->rt);
@@ -314,8 +316,9 @@ restore_prepare(struct restore_ctx *x, const ckpt_opts *opts, ckpt_error **err)
 	    (r = guess_cgroup_mounts(x, err)) < 0)
 		return r;
 	if (x->cfg.terminal && !(x->co && x->co->console_socket))
-		return ckpt_err_set(err, EINVAL, "the container has a terminal: a console socket is needed to receive "
-						 "its new pty master");
+		return ckpt_err_set(err, EINVAL,
+				    "the container has a terminal: a console socket is needed to receive "
+				    "its new pty master");
 	if ((r = mount_criu_root(x, err)) < 0)
 		return r;
 	p = (struct oci_restore_plan){

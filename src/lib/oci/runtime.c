@@ -189,8 +189,8 @@ copy_config(const struct oci_register *r, int dfd, ckpt_error **err)
 }
 
 static int
-crun_status_json(const struct oci_register *r, uint64_t start, const char *cgroup, const char *descriptors,
-		 char **ret, ckpt_error **err)
+crun_status_json(const struct oci_register *r, uint64_t start, const char *cgroup, const char *descriptors, char **ret,
+		 ckpt_error **err)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
 	struct passwd *pw = getpwuid(geteuid());

@@ -46,7 +46,8 @@ get_start_time(yajl_val root, const char *key, struct oci_state *st, ckpt_error 
 	yajl_val v = oci_json_member(root, key);
 
 	if (!v)
-		return ckpt_err_set(err, EINVAL, "no \"%s\" (the init's start time, needed to tell it from a recycled pid)", key);
+		return ckpt_err_set(err, EINVAL,
+				    "no \"%s\" (the init's start time, needed to tell it from a recycled pid)", key);
 	if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0)
 		return ckpt_err_set(err, EINVAL, "\"%s\" is not a number of clock ticks", key);
 	st->start_time = (uint64_t)YAJL_GET_INTEGER(v);
@@ -115,7 +116,8 @@ parse_runc(yajl_val root, struct oci_state *st, ckpt_error **err)
 	if (!rootfs || rootfs[0] != '/')
 		return ckpt_err_set(err, EINVAL, "no absolute \"config.rootfs\"");
 	if ((r = set_str(&st->rootfs, rootfs, err)) < 0 || (r = runc_bundle(cfg, st, err)) < 0 ||
-	    (r = set_str(&st->created, oci_json_str(root, "created"), err)) < 0 || (r = runc_cgroups(root, st, err)) < 0)
+	    (r = set_str(&st->created, oci_json_str(root, "created"), err)) < 0 ||
+	    (r = runc_cgroups(root, st, err)) < 0)
 		return r;
 	return set_descriptors(oci_json_member(root, "external_descriptors"), "\"external_descriptors\"", st, err);
 }
@@ -153,7 +155,8 @@ parse_crun(yajl_val root, struct oci_state *st, ckpt_error **err)
 		return ckpt_err_set(err, EINVAL, "no absolute \"bundle\"");
 	if (!rootfs || !*rootfs)
 		return ckpt_err_set(err, EINVAL, "no \"rootfs\"");
-	if ((r = set_str(&st->bundle, bundle, err)) < 0 || (r = set_str(&st->cgroup_path, cg && *cg ? cg : NULL, err)) < 0 ||
+	if ((r = set_str(&st->bundle, bundle, err)) < 0 ||
+	    (r = set_str(&st->cgroup_path, cg && *cg ? cg : NULL, err)) < 0 ||
 	    (r = set_str(&st->created, oci_json_str(root, "created"), err)) < 0)
 		return r;
 	if (rootfs[0] == '/')
@@ -191,14 +194,10 @@ oci_state_parse(enum ckpt_runtime rt, yajl_val root, struct oci_state *st, ckpt_
 		return ckpt_err_set(err, EINVAL, "not a JSON object");
 	st->runtime = rt;
 	switch (rt) {
-	case CKPT_RUNTIME_RUNC:
-		return parse_runc(root, st, err);
-	case CKPT_RUNTIME_CRUN:
-		return parse_crun(root, st, err);
-	case CKPT_RUNTIME_YOUKI:
-		return parse_youki(root, st, err);
-	default:
-		return ckpt_err_set(err, EINVAL, "unknown runtime");
+	case CKPT_RUNTIME_RUNC: return parse_runc(root, st, err);
+	case CKPT_RUNTIME_CRUN: return parse_crun(root, st, err);
+	case CKPT_RUNTIME_YOUKI: return parse_youki(root, st, err);
+	default: return ckpt_err_set(err, EINVAL, "unknown runtime");
 	}
 }
 

@@ -80,8 +80,8 @@ dump_masked(const struct oci_dump_plan *p, ckpt_opts *o, ckpt_error **err)
 	for (size_t i = 0; i < p->cfg->n_masked; i++) {
 		const char *m = p->cfg->masked[i];
 
-		if (m[0] != '/' || strstr(m, "/../") || snprintf(path, sizeof(path), "%s/%d/root%s", p->proc,
-								       (int)p->st->pid, m) >= (int)sizeof(path))
+		if (m[0] != '/' || strstr(m, "/../") ||
+		    snprintf(path, sizeof(path), "%s/%d/root%s", p->proc, (int)p->st->pid, m) >= (int)sizeof(path))
 			continue;
 		if (lstat(path, &st) < 0 || S_ISDIR(st.st_mode))
 			continue;
@@ -129,7 +129,8 @@ oci_dump_to_opts(const struct oci_dump_plan *p, ckpt_opts *o, ckpt_error **err)
 
 	if (ckpt_opts_set_pid(o, p->st->pid) < 0 || ckpt_opts_set_root(o, p->st->rootfs) < 0)
 		return ckpt_err_set(err, EINVAL, "bad pid %d or rootfs `%s`", (int)p->st->pid, p->st->rootfs);
-	if ((r = dump_mounts(p, o, err)) < 0 || (r = dump_masked(p, o, err)) < 0 || (r = dump_namespaces(p, o, err)) < 0)
+	if ((r = dump_mounts(p, o, err)) < 0 || (r = dump_masked(p, o, err)) < 0 ||
+	    (r = dump_namespaces(p, o, err)) < 0)
 		return r;
 	if (p->freezer && ckpt_opts_set_freeze_cgroup(o, p->freezer) < 0)
 		return oom(err);
@@ -205,8 +206,9 @@ restore_stdio(const struct oci_restore_plan *p, ckpt_opts *o, ckpt_error **err)
 		if (!d || strncmp(d, "pipe:", 5) != 0)
 			continue; /* criu reopens files by path */
 		if ((r = ckpt_opts_add_inherit_fd(o, d, p->stdio[i])) < 0)
-			return r == -EBADF ? ckpt_err_set(err, EBADF, "stdio fd %d (for `%s`) is not open", p->stdio[i], d)
-					   : oom(err);
+			return r == -EBADF
+				       ? ckpt_err_set(err, EBADF, "stdio fd %d (for `%s`) is not open", p->stdio[i], d)
+				       : oom(err);
 	}
 	return 0;
 }
@@ -227,8 +229,13 @@ restore_ext_ns(const struct oci_restore_plan *p, const struct oci_ns *ns, int sl
 static int
 restore_namespaces(const struct oci_restore_plan *p, ckpt_opts *o, ckpt_error **err)
 {
-	static const struct { const char *oci, *criu; } joinable[] = {
-		{ "ipc", "ipc" }, { "uts", "uts" }, { "user", "user" }, { "time", "time" },
+	static const struct {
+		const char *oci, *criu;
+	} joinable[] = {
+		{ "ipc", "ipc" },
+		{ "uts", "uts" },
+		{ "user", "user" },
+		{ "time", "time" },
 	};
 	int r;
 
