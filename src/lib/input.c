@@ -26,13 +26,15 @@ shown(const char *path, char *buf, size_t size)
 	return buf;
 }
 
-/* Field 9 of /proc/PID/stat, the task flags; PF_KTHREAD marks kernel threads.
+/*
+ * The fields of /proc/PID/stat after the command name: the state is field
+ * 3, the parent 4, the task flags 9 (PF_KTHREAD marks kernel threads).
+ * Returns false when the process is gone.
  */
-static int
-is_kernel_thread(pid_t pid)
+static bool
+read_stat(pid_t pid, int *ret_ppid, unsigned long *ret_flags)
 {
 	char path[64], buf[1024];
-	unsigned long flags = 0;
 	char *p;
 	FILE *f;
 	size_t n;
@@ -40,37 +42,30 @@ is_kernel_thread(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "re");
 	if (!f)
-		return 0;
+		return false;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-		return 0;
-	return (flags & 0x00200000) != 0;
+	return p && sscanf(p + 2, "%*c %d %*d %*d %*d %*d %lu", ret_ppid, ret_flags) == 2;
 }
 
-/* The parent of pid (field 4 of /proc/PID/stat), or 0. */
+static bool
+is_kernel_thread(pid_t pid)
+{
+	unsigned long flags = 0;
+	int ppid;
+
+	return read_stat(pid, &ppid, &flags) && (flags & 0x00200000) != 0;
+}
+
 static pid_t
 parent_of(pid_t pid)
 {
-	char path[64], buf[1024];
+	unsigned long flags;
 	int ppid = 0;
-	char *p;
-	FILE *f;
-	size_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1)
-		return 0;
-	return ppid;
+	return read_stat(pid, &ppid, &flags) ? ppid : 0;
 }
 
 /* Is pid one of this process's ancestors (its tree would hold the caller and

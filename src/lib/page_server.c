@@ -6,9 +6,11 @@
  * known and WAIT_PID in the same session reaps it.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "error.h"
 #include "session.h"
@@ -19,8 +21,9 @@ struct ckpt_page_server {
 	int images_fd;
 	int work_fd;
 	pid_t pid;
+	int pidfd; /* the server, to signal it safely even once criu is gone */
 	int port;
-	bool done;
+	bool done; /* criu reaped the server (WAIT_PID answered) */
 };
 
 static int
@@ -77,6 +80,8 @@ ps_request(ckpt_page_server *ps, const ckpt_opts *o, ckpt_error **err)
 	ps->pid = resp->ps->pid;
 	ps->port = resp->ps->port;
 	criu_resp__free_unpacked(resp, NULL);
+	/* the server is criu's child: a pidfd names it even if criu dies and the pid is reused */
+	ps->pidfd = (int)syscall(SYS_pidfd_open, ps->pid, 0);
 	return 0;
 }
 
@@ -92,7 +97,7 @@ ckpt_page_server_start(const ckpt_opts *o, ckpt_page_server **ret, ckpt_error **
 	ps = calloc(1, sizeof(*ps));
 	if (!ps)
 		return ckpt_err_set(err, ENOMEM, "out of memory");
-	ps->images_fd = ps->work_fd = -1;
+	ps->images_fd = ps->work_fd = ps->pidfd = -1;
 	ps->ss.swrk = (struct swrk)SWRK_INIT;
 	r = ps_open_dirs(o, ps, err);
 	if (r >= 0) {
@@ -139,9 +144,9 @@ ckpt_page_server_wait(ckpt_page_server *ps, int *ret_status, ckpt_error **err)
 	req.has_pid = true;
 	req.pid = (uint32_t)ps->pid;
 	r = rpc_call(&ps->ss.swrk, &req, NULL, &resp, err);
-	ps->done = true;
-	if (r < 0)
+	if (r < 0) /* cancelled, or criu is gone: the server may still be listening */
 		return ckpt_err_prefix(err, r, "wait for page server %d", ps->pid);
+	ps->done = true;
 	if (!resp->success || !resp->has_status) {
 		criu_resp__free_unpacked(resp, NULL);
 		return ckpt_err_set(err, ECHILD, "wait for page server %d: criu could not wait for it", ps->pid);
@@ -152,16 +157,42 @@ ckpt_page_server_wait(ckpt_page_server *ps, int *ret_status, ckpt_error **err)
 	return 0;
 }
 
+/* Sends sig to the server and waits up to ms for it to end; true if it did. */
+static bool
+ps_signal(const ckpt_page_server *ps, int sig, int ms)
+{
+	struct pollfd p = { .fd = ps->pidfd, .events = POLLIN };
+
+	if (syscall(SYS_pidfd_send_signal, ps->pidfd, sig, NULL, 0) < 0 && errno == ESRCH)
+		return true;
+	while (poll(&p, 1, ms) < 0 && errno == EINTR)
+		;
+	return (p.revents & POLLIN) != 0;
+}
+
+/*
+ * A server nobody waited for (or whose wait was cancelled) is still
+ * listening: it is ours to stop, TERM then KILL, through its pidfd.
+ */
+static void
+ps_stop(ckpt_page_server *ps)
+{
+	if (ps->done || ps->pidfd < 0)
+		return;
+	/* criu, blocked in WAIT_PID or gone, reaps it or leaves it to init */
+	if (!ps_signal(ps, SIGTERM, 2000))
+		(void)ps_signal(ps, SIGKILL, 2000);
+	ps->done = true;
+}
+
 CKPT_PUBLIC void
 ckpt_page_server_free(ckpt_page_server *ps)
 {
 	if (!ps)
 		return;
-	/* A server nobody waited for is still listening: it is ours to stop. */
-	if (!ps->done && ps->pid > 1) {
-		kill(ps->pid, SIGTERM);
-		ckpt_page_server_wait(ps, NULL, NULL);
-	}
+	ps_stop(ps);
+	if (ps->pidfd >= 0)
+		close(ps->pidfd);
 	session_finish(&ps->ss, NULL);
 	session_close(&ps->ss);
 	if (ps->images_fd >= 0)

@@ -364,6 +364,91 @@ START_TEST(lazy_refused_when_pipes_are_too_small)
 }
 END_TEST
 
+/* Is anything listening on TCP port `port` (IPv4 or IPv6)? From /proc/net/tcp{,6}. */
+static bool
+listening(int port)
+{
+	const char *files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	char line[512], want[16];
+	bool found = false;
+
+	snprintf(want, sizeof(want), ":%04X ", port);
+	for (size_t i = 0; i < 2 && !found; i++) {
+		FILE *f = fopen(files[i], "re");
+
+		while (f && !found && fgets(line, sizeof(line), f)) {
+			char *local = strchr(line, ':'); /* "sl:", then the local address */
+			local = local ? strchr(local + 1, ':') : NULL;
+			found = local && strncmp(local, want, strlen(want)) == 0 && strstr(line, " 0A ");
+		}
+		if (f)
+			fclose(f);
+	}
+	return found;
+}
+
+/*
+ * `ckpt page-server` interrupted while it waits for a sender: ckpt exits
+ * 128+signal and the server it started stops listening and ends.
+ */
+static void
+page_server_stops_on(int sig)
+{
+	char *dir = itest_mkdtemp("ps-signal"), *psout;
+	int pid = 0, port = 0, st;
+	pid_t ckpt;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&psout, "%s/ps.json", dir), 0);
+	ckpt = fork();
+	ck_assert_int_ge(ckpt, 0);
+	if (ckpt == 0) {
+		int fd = open(psout, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || chdir(dir) < 0)
+			_exit(126);
+		execl(itest_prog("CKPT_BIN"), "ckpt", "page-server", "--image-path", "dst", "--address", "127.0.0.1",
+		      "--port", "0", "--json", (char *)NULL);
+		_exit(127);
+	}
+	itest_on_exit_kill(ckpt);
+	for (int i = 0; i < 500 && port == 0; i++) {
+		itest_sleep_ms(10);
+		if ((f = fopen(psout, "re"))) {
+			if (fscanf(f, "{\"pid\":%d,\"port\":%d}", &pid, &port) != 2)
+				port = 0;
+			fclose(f);
+		}
+	}
+	ck_assert_int_gt(port, 0);
+	ck_assert_int_gt(pid, 1);
+	itest_on_exit_kill(pid); /* even if the test fails */
+	ck_assert_msg(listening(port), "the page server %d does not listen on %d", pid, port);
+	ck_assert_int_eq(kill(ckpt, sig), 0);
+	ck_assert_int_eq(waitpid(ckpt, &st, 0), ckpt);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + sig, "ckpt page-server ended with %#x", st);
+	/* gone, or a zombie waiting for init to reap it: never listening */
+	for (int i = 0; i < 300 && itest_state(pid) && itest_state(pid) != 'Z'; i++)
+		itest_sleep_ms(10);
+	ck_assert_msg(!itest_state(pid) || itest_state(pid) == 'Z', "the page server %d still runs (state %c)", pid,
+		      itest_state(pid));
+	ck_assert_msg(!listening(port), "port %d still listening", port);
+	free(psout);
+	itest_rmdir(dir);
+}
+
+START_TEST(page_server_stops_on_sigint)
+{
+	page_server_stops_on(SIGINT);
+}
+END_TEST
+
+START_TEST(page_server_stops_on_sigterm)
+{
+	page_server_stops_on(SIGTERM);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -375,6 +460,8 @@ suite(void)
 	tcase_set_timeout(tc, 180);
 	tcase_set_timeout(lazy, 180);
 	tcase_add_test(tc, page_server_migration);
+	tcase_add_test(tc, page_server_stops_on_sigint);
+	tcase_add_test(tc, page_server_stops_on_sigterm);
 	tcase_add_test(lazy, lazy_migration);
 	tcase_add_test(lazy, lazy_refused_when_pipes_are_too_small);
 	suite_add_tcase(s, tc);
