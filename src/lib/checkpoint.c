@@ -385,54 +385,68 @@ dump_check(const ckpt_opts *o, enum opts_op op, ckpt_error **err)
 	return 0;
 }
 
+/* The result of a committed dump: the pid, where the images are, their size. */
+static int
+dump_result(const ckpt_opts *o, struct session *ss, const struct dump_dirs *d, ckpt_result **ret, ckpt_error **err)
+{
+	ckpt_result *res = NULL;
+	int r = session_result(ss, &res);
+
+	if (r < 0)
+		return ckpt_err_set(err, -r, "out of memory");
+	res->pid = o->pid;
+	if (d->target) {
+		res->images_dir = strdup(d->target);
+		res->image_bytes = dir_bytes(d->target);
+	}
+	if (ret)
+		*ret = res;
+	else
+		ckpt_result_free(res);
+	return 0;
+}
+
+/* criu's part: version and feature gates, the directories, the request. */
+static int
+dump_run(const ckpt_opts *o, enum opts_op op, struct session *ss, struct dump_dirs *d, ckpt_error **err)
+{
+	int r;
+
+	if ((r = session_open(ss, o, true, err)) < 0)
+		return r;
+	/* before dump_prepare: a refused dump creates nothing, not even --no-staging's image path */
+	if ((r = dump_gate(ss, o, op, err)) < 0) {
+		ss->ckpt_refused = r == -EOPNOTSUPP; /* not criu's failure: ckpt said no */
+		return r;
+	}
+	if ((r = dump_prepare(o, op, d, err)) < 0) {
+		ss->ckpt_refused = true; /* ckpt's own failure: criu only waited, its output says nothing */
+		return r;
+	}
+	ss->log_path = d->log_path ? strdup(d->log_path) : NULL;
+	return dump_send(ss, o, op, d, err);
+}
+
 static int
 do_dump(const ckpt_opts *o, enum opts_op op, ckpt_result **ret, ckpt_error **err)
 {
-	struct dump_dirs d = { 0 };
-	struct session ss = { 0 };
+	struct dump_dirs d = { .images_fd = -1, .work_fd = -1 };
+	struct session ss = { .swrk = SWRK_INIT };
 	struct manifest mf = { 0 };
-	ckpt_result *res = NULL;
 	int r;
 
 	assert_return(o, -EINVAL);
-	d.images_fd = d.work_fd = -1;
-	ss.swrk = (struct swrk)SWRK_INIT;
 	if ((r = dump_check(o, op, err)) < 0)
 		goto out;
 	manifest_begin(&mf, o->pid); /* the tree as it is before criu touches it */
-	if ((r = session_open(&ss, o, true, err)) < 0)
-		goto out;
-	/* before dump_prepare: a refused dump creates nothing, not even
-   * --no-staging's image path */
-	if ((r = dump_gate(&ss, o, op, err)) < 0) {
-		ss.ckpt_refused = r == -EOPNOTSUPP; /* not criu's failure: ckpt said no */
-		goto out;
-	}
-	if ((r = dump_prepare(o, op, &d, err)) < 0) {
-		ss.ckpt_refused = true; /* ckpt's own failure: criu only waited, its output says nothing */
-		goto out;
-	}
-	ss.log_path = d.log_path ? strdup(d.log_path) : NULL;
-	if ((r = dump_send(&ss, o, op, &d, err)) < 0)
+	if ((r = dump_run(o, op, &ss, &d, err)) < 0)
 		goto out;
 	d.criu_done = true;
 	session_finish(&ss, NULL);
 	(void)manifest_commit(&mf, o, op, &ss, d.images_fd); /* best effort: the images are good */
 	if ((r = dump_commit(&d, err)) < 0)
 		goto out;
-	if ((r = session_result(&ss, &res)) < 0) {
-		r = ckpt_err_set(err, -r, "out of memory");
-		goto out;
-	}
-	res->pid = o->pid;
-	if (d.target) {
-		res->images_dir = strdup(d.target);
-		res->image_bytes = dir_bytes(d.target);
-	}
-	if (ret)
-		*ret = res;
-	else
-		ckpt_result_free(res);
+	r = dump_result(o, &ss, &d, ret, err);
 out:
 	if (r < 0) {
 		session_finish(&ss, err);

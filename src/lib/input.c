@@ -144,9 +144,10 @@ existing_ancestor(const char *path, struct stat *st)
 			return NULL;
 		}
 		slash = strrchr(p, '/');
-		if (!slash)
-			strcpy(p, ".");
-		else if (slash == p)
+		if (!slash) { /* a relative name: its directory is "." (p holds at least 2 bytes) */
+			p[0] = '.';
+			p[1] = '\0';
+		} else if (slash == p)
 			p[1] = '\0';
 		else
 			*slash = '\0';

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "jsongen.h"
 #include "manifest.h"
 
 /* ------------------------------------------------------------------------ */
@@ -187,41 +188,6 @@ manifest_sizes(int dirfd, struct manifest_sizes *ret)
 /* ------------------------------------------------------------------------ */
 /* JSON. */
 
-static void
-gs(yajl_gen j, const char *s)
-{
-	yajl_gen_string(j, (const unsigned char *)s, strlen(s));
-}
-
-static void
-kv_str(yajl_gen j, const char *k, const char *v)
-{
-	gs(j, k);
-	if (v)
-		gs(j, v);
-	else
-		yajl_gen_null(j);
-}
-
-static void
-kv_int(yajl_gen j, const char *k, long long v)
-{
-	gs(j, k);
-	yajl_gen_integer(j, v);
-}
-
-/* Milliseconds with microsecond precision, printed as such (not %.20g). */
-static void
-kv_ms(yajl_gen j, const char *k, uint64_t ns)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%llu.%03llu", (unsigned long long)(ns / 1000000),
-			 (unsigned long long)(ns / 1000 % 1000));
-
-	gs(j, k);
-	yajl_gen_number(j, buf, (size_t)n);
-}
-
 static const char *const flag_names[_CKPT_FLAG_MAX] = {
 	[CKPT_FLAG_LEAVE_RUNNING] = "leave_running", [CKPT_FLAG_TCP_ESTABLISHED] = "tcp_established",
 	[CKPT_FLAG_EXT_UNIX_SK] = "ext_unix_sk",     [CKPT_FLAG_SHELL_JOB] = "shell_job",
@@ -254,12 +220,12 @@ gen_flags(yajl_gen j, const ckpt_opts *o)
 {
 	char name[32];
 
-	gs(j, "flags");
+	jg_str(j, "flags");
 	yajl_gen_map_open(j);
 	for (int i = 0; i < _CKPT_FLAG_MAX; i++) {
 		if (!flag_names[i])
 			snprintf(name, sizeof(name), "flag_%d", i); /* one added without a name here */
-		gs(j, flag_names[i] ? flag_names[i] : name);
+		jg_str(j, flag_names[i] ? flag_names[i] : name);
 		yajl_gen_bool(j, o->flags[i]);
 	}
 	yajl_gen_map_close(j);
@@ -268,10 +234,10 @@ gen_flags(yajl_gen j, const ckpt_opts *o)
 static void
 gen_str_list(yajl_gen j, const char *k, char *const *v, size_t n)
 {
-	gs(j, k);
+	jg_str(j, k);
 	yajl_gen_array_open(j);
 	for (size_t i = 0; i < n; i++)
-		gs(j, v[i]);
+		jg_str(j, v[i]);
 	yajl_gen_array_close(j);
 }
 
@@ -280,57 +246,57 @@ gen_options(yajl_gen j, const ckpt_opts *o)
 {
 	char ps[300];
 
-	gs(j, "options");
+	jg_str(j, "options");
 	yajl_gen_map_open(j);
-	kv_str(j, "images_dir", o->images_dir);
-	kv_str(j, "work_dir", o->work_dir);
-	kv_str(j, "parent_path", o->parent_path);
-	kv_str(j, "root", o->root);
+	jg_kv(j, "images_dir", o->images_dir);
+	jg_kv(j, "work_dir", o->work_dir);
+	jg_kv(j, "parent_path", o->parent_path);
+	jg_kv(j, "root", o->root);
 	gen_flags(j, o);
 	if (o->has_ps)
 		snprintf(ps, sizeof(ps), "%s:%d", o->ps_address ? o->ps_address : "", o->ps_port);
-	kv_str(j, "page_server", o->has_ps ? ps : NULL);
-	kv_str(j, "manage_cgroups_mode", cg_mode_name(o->cg_mode));
-	kv_str(j, "network_lock", netlock_name(o->netlock));
-	gs(j, "empty_ns");
+	jg_kv(j, "page_server", o->has_ps ? ps : NULL);
+	jg_kv(j, "manage_cgroups_mode", cg_mode_name(o->cg_mode));
+	jg_kv(j, "network_lock", netlock_name(o->netlock));
+	jg_str(j, "empty_ns");
 	yajl_gen_array_open(j);
 	if (o->empty_ns & CLONE_NEWNET)
-		gs(j, "network");
+		jg_str(j, "network");
 	yajl_gen_array_close(j);
 	gen_str_list(j, "external", o->external, o->n_external);
-	kv_str(j, "freeze_cgroup", o->freeze_cgroup);
-	kv_int(j, "timeout_ms", o->timeout_ms);
-	kv_int(j, "log_level", o->log_level);
+	jg_kv(j, "freeze_cgroup", o->freeze_cgroup);
+	jg_kv_int(j, "timeout_ms", o->timeout_ms);
+	jg_kv_int(j, "log_level", o->log_level);
 	yajl_gen_map_close(j);
 }
 
 static void
 gen_source(yajl_gen j, const ckpt_opts *o)
 {
-	gs(j, "source");
+	jg_str(j, "source");
 	yajl_gen_map_open(j);
-	kv_str(j, "kind", o->source.kind ? o->source.kind : "pid");
-	kv_int(j, "pid", o->pid);
-	kv_str(j, "id", o->source.id);
-	kv_str(j, "runtime", o->source.runtime);
-	kv_str(j, "bundle", o->source.bundle);
+	jg_kv(j, "kind", o->source.kind ? o->source.kind : "pid");
+	jg_kv_int(j, "pid", o->pid);
+	jg_kv(j, "id", o->source.id);
+	jg_kv(j, "runtime", o->source.runtime);
+	jg_kv(j, "bundle", o->source.bundle);
 	yajl_gen_map_close(j);
 }
 
 static void
 gen_tree(yajl_gen j, const struct manifest *m)
 {
-	gs(j, "tree");
+	jg_str(j, "tree");
 	yajl_gen_array_open(j);
 	for (size_t i = 0; i < m->n_procs; i++) {
 		yajl_gen_map_open(j);
-		kv_int(j, "pid", m->procs[i].pid);
-		kv_int(j, "ppid", m->procs[i].ppid);
-		kv_str(j, "comm", m->procs[i].comm);
+		jg_kv_int(j, "pid", m->procs[i].pid);
+		jg_kv_int(j, "ppid", m->procs[i].ppid);
+		jg_kv(j, "comm", m->procs[i].comm);
 		yajl_gen_map_close(j);
 	}
 	yajl_gen_array_close(j);
-	kv_int(j, "processes", (long long)m->n_procs_seen);
+	jg_kv_int(j, "processes", (long long)m->n_procs_seen);
 }
 
 static uint64_t
@@ -349,19 +315,19 @@ gen_times(yajl_gen j, const struct manifest_run *run)
 {
 	uint64_t pre = event_ns(run, "pre-dump"), post = event_ns(run, "post-dump");
 
-	kv_ms(j, "wall_ms", run->wall_ns);
-	gs(j, "phases_ms");
+	jg_kv_ms(j, "wall_ms", run->wall_ns);
+	jg_str(j, "phases_ms");
 	yajl_gen_map_open(j);
-	kv_ms(j, "prepare", pre);
-	kv_ms(j, "dump", post > pre ? post - pre : 0);
-	kv_ms(j, "finish", post && run->wall_ns > post ? run->wall_ns - post : 0);
+	jg_kv_ms(j, "prepare", pre);
+	jg_kv_ms(j, "dump", post > pre ? post - pre : 0);
+	jg_kv_ms(j, "finish", post && run->wall_ns > post ? run->wall_ns - post : 0);
 	yajl_gen_map_close(j);
-	gs(j, "events");
+	jg_str(j, "events");
 	yajl_gen_array_open(j);
 	for (size_t i = 0; i < run->n_events; i++) {
 		yajl_gen_map_open(j);
-		kv_str(j, "name", run->events[i].name);
-		kv_ms(j, "at_ms", run->events[i].ns);
+		jg_kv(j, "name", run->events[i].name);
+		jg_kv_ms(j, "at_ms", run->events[i].ns);
 		yajl_gen_map_close(j);
 	}
 	yajl_gen_array_close(j);
@@ -370,16 +336,16 @@ gen_times(yajl_gen j, const struct manifest_run *run)
 static void
 gen_sizes(yajl_gen j, const struct manifest_sizes *sz)
 {
-	gs(j, "image_bytes");
+	jg_str(j, "image_bytes");
 	yajl_gen_map_open(j);
-	kv_int(j, "pages", (long long)sz->pages);
-	kv_int(j, "pagemap", (long long)sz->pagemap);
-	kv_int(j, "core", (long long)sz->core);
-	kv_int(j, "log", (long long)sz->log);
-	kv_int(j, "other", (long long)sz->other);
-	kv_int(j, "total", (long long)sz->total);
+	jg_kv_int(j, "pages", (long long)sz->pages);
+	jg_kv_int(j, "pagemap", (long long)sz->pagemap);
+	jg_kv_int(j, "core", (long long)sz->core);
+	jg_kv_int(j, "log", (long long)sz->log);
+	jg_kv_int(j, "other", (long long)sz->other);
+	jg_kv_int(j, "total", (long long)sz->total);
 	yajl_gen_map_close(j);
-	kv_int(j, "image_files", sz->files);
+	jg_kv_int(j, "image_files", sz->files);
 }
 
 static void
@@ -393,11 +359,11 @@ gen_header(yajl_gen j, const struct manifest *m, const struct manifest_run *run)
 	snprintf(full, sizeof(full), "%s.%03ldZ", ts, m->started.tv_nsec / 1000000);
 	snprintf(ver, sizeof(ver), "%d.%d.%d", run->criu_version / 10000, run->criu_version / 100 % 100,
 		 run->criu_version % 100);
-	kv_int(j, "manifest_version", MANIFEST_VERSION);
-	kv_str(j, "ckpt_version", CKPT_VERSION);
-	kv_str(j, "criu_version", run->criu_version ? ver : NULL);
-	kv_str(j, "operation", run->op == OPTS_OP_PRE_DUMP ? "pre-dump" : "checkpoint");
-	kv_str(j, "started_at", full);
+	jg_kv_int(j, "manifest_version", MANIFEST_VERSION);
+	jg_kv(j, "ckpt_version", CKPT_VERSION);
+	jg_kv(j, "criu_version", run->criu_version ? ver : NULL);
+	jg_kv(j, "operation", run->op == OPTS_OP_PRE_DUMP ? "pre-dump" : "checkpoint");
+	jg_kv(j, "started_at", full);
 }
 
 int
@@ -405,9 +371,7 @@ manifest_json(const struct manifest *m, const ckpt_opts *o, const struct manifes
 	      const struct manifest_sizes *sz, char **ret, size_t *ret_len)
 {
 	yajl_gen j = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	size_t len;
-	char *out;
+	int r;
 
 	if (!j)
 		return -ENOMEM;
@@ -420,14 +384,9 @@ manifest_json(const struct manifest *m, const ckpt_opts *o, const struct manifes
 	gen_sizes(j, sz);
 	gen_options(j, o);
 	yajl_gen_map_close(j);
-	if (yajl_gen_get_buf(j, &buf, &len) != yajl_gen_status_ok || !(out = strndup((const char *)buf, len))) {
-		yajl_gen_free(j);
-		return -ENOMEM;
-	}
+	r = jg_take(j, ret, ret_len);
 	yajl_gen_free(j);
-	*ret = out;
-	*ret_len = len;
-	return 0;
+	return r;
 }
 
 /* ------------------------------------------------------------------------ */

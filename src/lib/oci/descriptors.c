@@ -10,6 +10,7 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
+#include "jsongen.h"
 #include "error.h"
 #include "oci.h"
 
@@ -53,14 +54,7 @@ oci_descriptors_of_pid(const char *proc, pid_t pid, char *ret[3], ckpt_error **e
 static int
 gen_finish(yajl_gen g, char **ret, ckpt_error **err)
 {
-	const unsigned char *buf;
-	size_t len;
-
-	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-		return ckpt_err_set(err, ENOMEM, "cannot generate JSON");
-	if (!(*ret = strndup((const char *)buf, len)))
-		return ckpt_err_set(err, ENOMEM, "out of memory");
-	return 0;
+	return jg_take(g, ret, NULL) < 0 ? ckpt_err_set(err, ENOMEM, "cannot generate JSON") : 0;
 }
 
 int
@@ -73,8 +67,7 @@ oci_descriptors_to_json(char *const d[3], char **ret, ckpt_error **err)
 		return ckpt_err_set(err, ENOMEM, "out of memory");
 	yajl_gen_array_open(g);
 	for (int i = 0; i < 3; i++) {
-		const char *s = d[i] ? d[i] : "/dev/null";
-		yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+		jg_str(g, d[i] ? d[i] : "/dev/null");
 	}
 	yajl_gen_array_close(g);
 	r = gen_finish(g, ret, err);

@@ -10,51 +10,35 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
+#include "jsongen.h"
 #include "error.h"
 #include "oci.h"
 
 #define MANIFEST_VERSION 1
 
-static void
-gen_str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void
-gen_kv(yajl_gen g, const char *k, const char *v)
-{
-	if (!v)
-		return;
-	gen_str(g, k);
-	gen_str(g, v);
-}
-
 int
 oci_manifest_to_json(const struct oci_manifest *m, char **ret, ckpt_error **err)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	size_t len;
 
 	if (!g)
 		return ckpt_err_set(err, ENOMEM, "out of memory");
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_map_open(g);
-	gen_str(g, "version");
+	jg_str(g, "version");
 	yajl_gen_integer(g, MANIFEST_VERSION);
-	gen_kv(g, "runtime", ckpt_runtime_name(m->runtime));
-	gen_kv(g, "id", m->id);
-	gen_kv(g, "bundle", m->bundle);
-	gen_kv(g, "rootfs", m->rootfs);
-	gen_kv(g, "cgroup", m->cgroup_path);
-	gen_str(g, "cgroup_mounts");
+	jg_kv_opt(g, "runtime", ckpt_runtime_name(m->runtime));
+	jg_kv_opt(g, "id", m->id);
+	jg_kv_opt(g, "bundle", m->bundle);
+	jg_kv_opt(g, "rootfs", m->rootfs);
+	jg_kv_opt(g, "cgroup", m->cgroup_path);
+	jg_str(g, "cgroup_mounts");
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < m->n_cgmounts; i++)
-		gen_kv(g, m->cgmounts[i].key, m->cgmounts[i].path);
+		jg_kv_opt(g, m->cgmounts[i].key, m->cgmounts[i].path);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
-	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok || !(*ret = strndup((const char *)buf, len))) {
+	if (jg_take(g, ret, NULL) < 0) {
 		yajl_gen_free(g);
 		return ckpt_err_set(err, ENOMEM, "cannot generate %s", OCI_MANIFEST);
 	}

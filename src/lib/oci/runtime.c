@@ -20,6 +20,7 @@
 #include <time.h>
 #include <yajl/yajl_gen.h>
 
+#include "jsongen.h"
 #include "error.h"
 #include "oci.h"
 #include "util.h"
@@ -104,31 +105,10 @@ oci_runtime_delete(enum ckpt_runtime rt, const char *binary, const char *root, c
 	return run_command(bin, argv, err);
 }
 
-static void
-gen_str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void
-gen_kv(yajl_gen g, const char *k, const char *v)
-{
-	gen_str(g, k);
-	if (v)
-		gen_str(g, v);
-	else
-		yajl_gen_null(g);
-}
-
 static int
 gen_take(yajl_gen g, char **ret, ckpt_error **err)
 {
-	const unsigned char *buf;
-	size_t len;
-
-	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok || !(*ret = strndup((const char *)buf, len)))
-		return ckpt_err_set(err, ENOMEM, "cannot generate JSON");
-	return 0;
+	return jg_take(g, ret, NULL) < 0 ? ckpt_err_set(err, ENOMEM, "cannot generate JSON") : 0;
 }
 
 /* "2026-12-03T19:31:51.146322Z", as crun and youki write it. */
@@ -202,21 +182,21 @@ crun_status_json(const struct oci_register *r, uint64_t start, const char *cgrou
 	now_rfc3339(created, sizeof(created));
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_map_open(g);
-	gen_str(g, "pid");
+	jg_str(g, "pid");
 	yajl_gen_integer(g, r->pid);
-	gen_str(g, "process-start-time");
+	jg_str(g, "process-start-time");
 	yajl_gen_integer(g, (long long)start);
-	gen_kv(g, "cgroup-path", cgroup);
-	gen_kv(g, "scope", "");
-	gen_kv(g, "rootfs", r->cfg->root_path);
-	gen_str(g, "systemd-cgroup");
+	jg_kv(g, "cgroup-path", cgroup);
+	jg_kv(g, "scope", "");
+	jg_kv(g, "rootfs", r->cfg->root_path);
+	jg_str(g, "systemd-cgroup");
 	yajl_gen_bool(g, 0);
-	gen_kv(g, "bundle", r->bundle);
-	gen_kv(g, "created", created);
-	gen_kv(g, "owner", pw ? pw->pw_name : "root");
-	gen_str(g, "detached");
+	jg_kv(g, "bundle", r->bundle);
+	jg_kv(g, "created", created);
+	jg_kv(g, "owner", pw ? pw->pw_name : "root");
+	jg_str(g, "detached");
 	yajl_gen_bool(g, 1);
-	gen_kv(g, "external_descriptors", descriptors);
+	jg_kv(g, "external_descriptors", descriptors);
 	yajl_gen_map_close(g);
 	e = gen_take(g, ret, err);
 	yajl_gen_free(g);
@@ -275,21 +255,21 @@ youki_state_json(const struct oci_register *r, char **ret, ckpt_error **err)
 		return ckpt_err_set(err, ENOMEM, "out of memory");
 	now_rfc3339(created, sizeof(created));
 	yajl_gen_map_open(g);
-	gen_kv(g, "ociVersion", "1.0.2");
-	gen_kv(g, "id", r->id);
-	gen_kv(g, "status", "running");
-	gen_str(g, "pid");
+	jg_kv(g, "ociVersion", "1.0.2");
+	jg_kv(g, "id", r->id);
+	jg_kv(g, "status", "running");
+	jg_str(g, "pid");
 	yajl_gen_integer(g, r->pid);
-	gen_kv(g, "bundle", r->bundle);
-	gen_str(g, "annotations");
+	jg_kv(g, "bundle", r->bundle);
+	jg_str(g, "annotations");
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < r->cfg->n_annotations; i++)
-		gen_kv(g, r->cfg->annotations[i].key, r->cfg->annotations[i].val);
+		jg_kv(g, r->cfg->annotations[i].key, r->cfg->annotations[i].val);
 	yajl_gen_map_close(g);
-	gen_kv(g, "created", created);
-	gen_str(g, "creator");
+	jg_kv(g, "created", created);
+	jg_str(g, "creator");
 	yajl_gen_integer(g, (long long)geteuid());
-	gen_str(g, "useSystemd");
+	jg_str(g, "useSystemd");
 	yajl_gen_bool(g, 0);
 	yajl_gen_map_close(g);
 	e = gen_take(g, ret, err);
@@ -306,8 +286,8 @@ youki_config_json(const char *cgroup, char **ret, ckpt_error **err)
 	if (!g)
 		return ckpt_err_set(err, ENOMEM, "out of memory");
 	yajl_gen_map_open(g);
-	gen_kv(g, "hooks", NULL);
-	gen_kv(g, "cgroup_path", cgroup);
+	jg_kv(g, "hooks", NULL);
+	jg_kv(g, "cgroup_path", cgroup);
 	yajl_gen_map_close(g);
 	e = gen_take(g, ret, err);
 	yajl_gen_free(g);
