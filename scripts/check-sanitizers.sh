@@ -40,10 +40,12 @@ setup() { # dir, options...
 }
 
 # meson test, then a summary line from its JSON log.
-run_suite() { # label, meson test arguments...
+run_suite() { # label, logbase, meson test arguments...
 	label=$1
-	shift
-	meson test --print-errorlogs "$@" >"$log" 2>&1
+	base=$2
+	shift 2
+	# --logbase: each run keeps its own meson-logs/<base>.json (scripts/test.sh counts them)
+	meson test --print-errorlogs --logbase "$base" "$@" >"$log" 2>&1
 	rc=$?
 	sum=$(grep -E '^(Ok|Fail|Timeout|Skipped):' "$log" | tr -s ' ' | tr '\n' ' ')
 	say "$label: ${sum:-no summary} (exit $rc, log $log)"
@@ -85,7 +87,7 @@ if setup build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
 	skip="test-install"
 	log=$src/build-asan/check-unit.log
 	# shellcheck disable=SC2046 # one argument per test name
-	run_suite "asan+ubsan unit (all but: $skip)" -C build-asan $(tests_of build-asan unit 0)
+	run_suite "asan+ubsan unit (all but: $skip)" asan-unit -C build-asan $(tests_of build-asan unit 0)
 	if [ "${SKIP_INTEGRATION:-0}" = 1 ]; then
 		say "asan+ubsan integration: skipped (SKIP_INTEGRATION=1)"
 	elif [ "$(id -u)" != 0 ] || ! criu check >/dev/null 2>&1; then
@@ -93,7 +95,7 @@ if setup build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
 	else
 		skip=""
 		log=$src/build-asan/check-integration.log
-		run_suite "asan+ubsan integration" -C build-asan --suite integration
+		run_suite "asan+ubsan integration" asan-integration -C build-asan --suite integration
 	fi
 else
 	say "asan+ubsan: build failed"
@@ -113,7 +115,7 @@ elif setup build-valgrind -Dbuildtype=debug; then
 	fi
 	log=$src/build-valgrind/check-valgrind.log
 	# shellcheck disable=SC2086 # one argument per test name
-	run_suite "valgrind unit ($(echo $tests | wc -w) programs)" -C build-valgrind --setup valgrind $tests
+	run_suite "valgrind unit ($(echo $tests | wc -w) programs)" valgrind-unit -C build-valgrind --setup valgrind $tests
 else
 	say "valgrind: build failed"
 	failed=1

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# scripts/lint.sh [BUILD_DIR]: cppcheck and clang-tidy on src/.
+# scripts/lint.sh [BUILD_DIR]: cppcheck and clang-tidy on src/, and
+# clang-format (.clang-format) on every C file of the repository.
 #
 # clang-tidy uses the checks in .clang-tidy and BUILD_DIR's
 # compile_commands.json (default: build). cppcheck runs the warning, style,
@@ -35,6 +36,13 @@ cppcheck --quiet --std=c11 -D_GNU_SOURCE -I include -I src/lib -I src/lib/oci \
 # shellcheck disable=SC2086
 printf '%s\n' $files | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet 2>/dev/null |
 	grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' >"$out/tidy.txt"
+
+# clang-format: every tracked C file, formatted as .clang-format says.
+# shellcheck disable=SC2046
+for f in $(git ls-files '*.c' '*.h' 2>/dev/null || find src include tests examples bench -name '*.[ch]'); do
+	clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f" >>"$out/format.txt"
+done
+touch "$out/format.txt"
 
 python3 - "$out" "$build" <<'PY'
 import os, re, sys
@@ -74,6 +82,11 @@ for k in known:
     if not k[4]:
         print(f"lint-known.txt: no longer matches: {'|'.join(k[:4])}")
 n_known = sum(1 for k in known if k[4])
-print(f"cppcheck: {bad['cppcheck']} findings; clang-tidy: {bad['clang-tidy']} findings; {n_known} known false positives skipped")
-sys.exit(1 if bad["cppcheck"] or bad["clang-tidy"] else 0)
+unformatted = [l.strip() for l in open(os.path.join(out, "format.txt")) if l.strip()]
+for f in unformatted:
+    print(f"{f}: not formatted as .clang-format says (clang-format -i {f})")
+print(f"cppcheck: {bad['cppcheck']} findings")
+print(f"clang-tidy: {bad['clang-tidy']} findings ({n_known} known false positives skipped)")
+print(f"clang-format: {len(unformatted)} files not formatted")
+sys.exit(1 if bad["cppcheck"] or bad["clang-tidy"] or unformatted else 0)
 PY
