@@ -434,7 +434,7 @@ int
 manifest_write(const struct manifest *m, const ckpt_opts *o, const struct manifest_run *run, int dirfd)
 {
 	_cleanup_free_ char *json = NULL;
-	struct manifest_sizes sz;
+	struct manifest_sizes sz = { 0 };
 	size_t len;
 	int r;
 
