@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 int
 usage_error(const char *cmd, const char *fmt, ...)
@@ -20,6 +22,84 @@ usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'ckpt %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return -EINVAL;
+}
+
+int
+parse_options(const char *cmd, const char *help, int argc, char **argv, const char *shortopts,
+	      const struct option *options, option_fn opt, void *data)
+{
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
+		if (c == 'h' && help) {
+			fputs(help, stdout);
+			return 0;
+		}
+		if (c == '?' || c == ':')
+			return usage_error(cmd, "%s `%s`", c == ':' ? "missing value for" : "unknown option",
+					   argv[optind - 1]);
+		r = opt(c, optarg, data);
+		if (r < 0)
+			return -EINVAL;
+		if (r == OPTION_STOP)
+			return 0;
+	}
+	return 1;
+}
+
+/* --json only; -h is parse_options'. */
+static int
+json_flag(int c, const char *arg, void *data)
+{
+	*(bool *)data = true;
+	return 0;
+}
+
+int
+parse_json_option(const char *cmd, const char *help, int argc, char **argv, bool *json)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int r;
+
+	*json = false;
+	r = parse_options(cmd, help, argc, argv, ":h", options, json_flag, json);
+	return r;
+}
+
+int
+parse_path(const char *cmd, const char *opt, const char *s, const char **ret)
+{
+	if (!*s)
+		return usage_error(cmd, "%s: the path is empty", opt);
+	*ret = s;
+	return 0;
+}
+
+volatile int cli_stop_signal;
+
+static void
+on_stop_signal(int sig)
+{
+	cli_stop_signal = sig;
+}
+
+void
+catch_stop_signals(ckpt_opts *o)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	if (o)
+		ckpt_opts_set_cancel_flag(o, &cli_stop_signal);
 }
 
 int
@@ -39,40 +119,79 @@ parse_int(const char *opt, const char *s, long min, long max, long *ret)
 	return 0;
 }
 
-/* ADDRESS:PORT, with [IPv6]:PORT accepted. */
-int
-parse_page_server(const char *s, char **ret_addr, int *ret_port)
+static bool
+port_of(const char *s, int *ret)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 1 || v > 65535)
+		return false;
+	*ret = (int)v;
+	return true;
+}
+
+/* Splits ADDRESS:PORT (or [IPv6]:PORT): the address's start and length, and
+ * the port's text; false when there is no such colon. */
+static bool
+split_address(const char *s, const char **addr, size_t *alen, const char **port)
 {
 	const char *colon;
-	char *addr;
-	long port;
-	size_t alen;
 
 	if (s[0] == '[') {
 		const char *close = strchr(s, ']');
 		if (!close || close[1] != ':')
-			goto bad;
-		colon = close + 1;
-		addr = strndup(s + 1, (size_t)(close - s - 1));
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || strchr(s, ':') != colon)
-			goto bad;
-		addr = strndup(s, (size_t)(colon - s));
+			return false;
+		*addr = s + 1;
+		*alen = (size_t)(close - s - 1);
+		*port = close + 2;
+		return true;
 	}
-	if (!addr)
+	colon = strrchr(s, ':');
+	if (!colon || strchr(s, ':') != colon)
+		return false;
+	*addr = s;
+	*alen = (size_t)(colon - s);
+	*port = colon + 1;
+	return true;
+}
+
+/* ADDRESS:PORT, with [IPv6]:PORT accepted; one message for a bad value. */
+int
+parse_page_server(const char *s, char **ret_addr, int *ret_port)
+{
+	const char *addr, *port_text, *why = NULL;
+	size_t alen;
+	int port;
+
+	if (!split_address(s, &addr, &alen, &port_text))
+		why = "use --page-server ADDRESS:PORT, [IPv6]:PORT for IPv6";
+	else if (alen == 0)
+		why = "no address before the port";
+	else if (!port_of(port_text, &port))
+		why = "the port must be from 1 to 65535";
+	if (why) {
+		fprintf(stderr, "ckpt: --page-server: invalid value `%s` (%s)\n", s, why);
+		return -EINVAL;
+	}
+	*ret_addr = strndup(addr, alen);
+	if (!*ret_addr)
 		return -ENOMEM;
-	alen = strlen(addr);
-	if (alen == 0 || parse_int("--page-server", colon + 1, 1, 65535, &port) < 0) {
-		free(addr);
-		goto bad;
-	}
-	*ret_addr = addr;
-	*ret_port = (int)port;
+	*ret_port = port;
 	return 0;
-bad:
-	fprintf(stderr, "ckpt: --page-server: invalid value `%s` (use --page-server ADDRESS:PORT)\n", s);
-	return -EINVAL;
+}
+
+int
+add_empty_ns(const char *cmd, const char *ns, const char **list, int *n)
+{
+	if (strcmp(ns, "network") != 0)
+		return usage_error(cmd, "--empty-ns: namespace `%s` is not supported (criu supports only network)", ns);
+	if (*n >= MAX_EMPTY_NS)
+		return usage_error(cmd, "--empty-ns: too many namespaces");
+	list[(*n)++] = ns;
+	return 0;
 }
 
 int

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,19 +154,9 @@ add_unix_inodes(const char *s, ckpt_opts *o)
 }
 
 static int
-add_empty_ns(const char *cmd, const char *ns, const char **list, int *n)
+checkpoint_opt(int c, const char *arg, void *data)
 {
-	if (strcmp(ns, "network") != 0)
-		return usage_error(cmd, "--empty-ns: namespace `%s` is not supported (criu supports only network)", ns);
-	if (*n >= MAX_EMPTY_NS)
-		return usage_error(cmd, "--empty-ns: too many namespaces");
-	list[(*n)++] = ns;
-	return 0;
-}
-
-static int
-checkpoint_opt(int c, const char *arg, struct checkpoint_args *a)
-{
+	struct checkpoint_args *a = data;
 	long v;
 
 	switch (c) {
@@ -176,9 +165,9 @@ checkpoint_opt(int c, const char *arg, struct checkpoint_args *a)
 			return -EINVAL;
 		a->pid = (pid_t)v;
 		return 0;
-	case OPT_IMAGE_PATH: a->image_path = arg; return 0;
-	case OPT_WORK_PATH: a->work_path = arg; return 0;
-	case OPT_PARENT_PATH: a->parent_path = arg; return 0;
+	case OPT_IMAGE_PATH: return parse_path("checkpoint", "--image-path", arg, &a->image_path);
+	case OPT_WORK_PATH: return parse_path("checkpoint", "--work-path", arg, &a->work_path);
+	case OPT_PARENT_PATH: return parse_path("checkpoint", "--parent-path", arg, &a->parent_path);
 	case OPT_LEAVE_RUNNING: a->leave_running = true; return 0;
 	case OPT_TCP_ESTABLISHED: a->tcp_established = true; return 0;
 	case OPT_TCP_SKIP_IN_FLIGHT: a->tcp_skip_in_flight = true; return 0;
@@ -196,7 +185,7 @@ checkpoint_opt(int c, const char *arg, struct checkpoint_args *a)
 	case OPT_NO_STAGING: a->no_staging = true; return 0;
 	case OPT_JSON: a->json = true; return 0;
 	case OPT_RUNTIME: return parse_runtime("checkpoint", arg, &a->runtime);
-	case OPT_ROOT: a->root = arg; return 0;
+	case OPT_ROOT: return parse_path("checkpoint", "--root", arg, &a->root);
 	case 'q': a->quiet = true; return 0;
 	case OPT_STATUS_FD: return check_status_fd(arg, &a->status_fd);
 	case OPT_PAGE_SERVER:
@@ -277,24 +266,14 @@ checkpoint_validate(struct checkpoint_args *a)
 int
 checkpoint_parse(int argc, char **argv, struct checkpoint_args *a)
 {
-	int c, r;
+	int r;
 
 	memset(a, 0, sizeof(*a));
 	a->status_fd = -1;
 	a->image_path = "checkpoint";
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:qh", checkpoint_options, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(checkpoint_help, stdout);
-			return 0;
-		}
-		if (c == '?' || c == ':')
-			return usage_error("checkpoint", "%s `%s`", c == ':' ? "missing value for" : "unknown option",
-					   argv[optind - 1]);
-		if (checkpoint_opt(c, optarg, a) < 0)
-			return -EINVAL;
-	}
+	r = parse_options("checkpoint", checkpoint_help, argc, argv, "+:p:qh", checkpoint_options, checkpoint_opt, a);
+	if (r <= 0)
+		return r;
 	if (optind < argc)
 		a->container_id = argv[optind++];
 	if (optind < argc)
@@ -349,27 +328,6 @@ checkpoint_build_opts(const struct checkpoint_args *a, ckpt_opts *o)
 	return r ? -EINVAL : 0;
 }
 
-static volatile int cancelled;
-
-static void
-on_signal(int sig)
-{
-	cancelled = sig;
-}
-
-/* SIGINT/SIGTERM cancel the checkpoint: criu is stopped, the tree resumes. */
-static void
-catch_signals(ckpt_opts *o)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	ckpt_opts_set_cancel_flag(o, &cancelled);
-}
-
 static int
 checkpoint_container(const struct checkpoint_args *a, const ckpt_opts *o, ckpt_result **res, ckpt_error **err)
 {
@@ -382,48 +340,55 @@ checkpoint_container(const struct checkpoint_args *a, const ckpt_opts *o, ckpt_r
 	return r;
 }
 
+static int
+checkpoint_build(const void *args, ckpt_opts *o)
+{
+	return checkpoint_build_opts(args, o);
+}
+
+static int
+checkpoint_run(const void *args, const ckpt_opts *o, ckpt_result **res, ckpt_error **err)
+{
+	const struct checkpoint_args *a = args;
+
+	if (a->container_id)
+		return checkpoint_container(a, o, res, err);
+	return a->pre_dump ? ckpt_tree_pre_dump(o, res, err) : ckpt_tree_dump(o, res, err);
+}
+
+static void
+log_start(const struct global_args *g, const struct checkpoint_args *a)
+{
+	if (a->container_id)
+		log_event(g, "info", "checkpoint container %s into %s", a->container_id, a->image_path);
+	else
+		log_event(g, "info", "checkpoint pid %d into %s", a->pid, a->image_path);
+}
+
+/* SIGINT, SIGTERM and SIGHUP cancel it: criu is stopped, the tree resumes,
+ * ckpt exits 128+signal. */
 int
 cmd_checkpoint(const struct global_args *g, int argc, char **argv)
 {
 	struct checkpoint_args a;
-	struct out out;
-	struct progress p = { .out = &out, .verb = "checkpoint" };
-	ckpt_opts *o = NULL;
-	ckpt_result *res = NULL;
-	ckpt_error *err = NULL;
-	int r, ret;
+	struct operation op;
+	int ret = checkpoint_parse(argc, argv, &a);
 
-	r = checkpoint_parse(argc, argv, &a);
-	if (r <= 0) {
+	if (ret <= 0) {
 		checkpoint_args_free(&a);
-		return r == 0 ? EXIT_OK : EXIT_USAGE;
+		return ret == 0 ? EXIT_OK : EXIT_USAGE;
 	}
-	out_init(&out, g, a.json, a.quiet);
-	if (ckpt_opts_new(&o) < 0 || checkpoint_build_opts(&a, o) < 0 || apply_global(g, o) < 0) {
-		checkpoint_args_free(&a);
-		ckpt_opts_free(o);
-		fprintf(stderr, "ckpt: checkpoint: invalid options\n");
-		return EXIT_USAGE;
+	ret = operation_begin(&op, g, "checkpoint", a.json, a.quiet, checkpoint_build, &a);
+	if (ret == EXIT_OK) {
+		catch_stop_signals(op.o);
+		log_start(g, &a);
+		ret = operation_run(&op, "checkpoint", checkpoint_run, &a);
+		if (ret != EXIT_OK && cli_stop_signal)
+			ret = 128 + cli_stop_signal;
+		else if (ret == EXIT_OK)
+			ret = print_checkpoint(&op.out, op.res, a.pre_dump);
 	}
-	ckpt_opts_set_notify(o, progress_notify, &p);
-	catch_signals(o);
-	log_event(g, "info", "checkpoint %s %d into %s", a.container_id ? "container" : "pid", a.pid, a.image_path);
-	progress_start(&p);
-	if (a.container_id)
-		r = checkpoint_container(&a, o, &res, &err);
-	else
-		r = a.pre_dump ? ckpt_tree_pre_dump(o, &res, &err) : ckpt_tree_dump(o, &res, &err);
-	progress_done(&p);
-	if (r < 0) {
-		ret = out_error(&out, "checkpoint", err, r);
-		if (cancelled)
-			ret = 128 + cancelled;
-	} else {
-		ret = print_checkpoint(&out, res, a.pre_dump);
-	}
-	ckpt_error_free(err);
-	ckpt_result_free(res);
-	ckpt_opts_free(o);
+	operation_end(&op);
 	checkpoint_args_free(&a);
 	return ret;
 }

@@ -60,6 +60,8 @@ struct restore_args {
 /* --runtime NAME and --root DIR, shared by checkpoint and restore. */
 int parse_runtime(const char *cmd, const char *s, enum ckpt_runtime *ret);
 int container_id_usage(const char *cmd, const char *id);
+/* --empty-ns NS into list (at most MAX_EMPTY_NS). */
+int add_empty_ns(const char *cmd, const char *ns, const char **list, int *n);
 /* Container options from the container flags. */
 int container_opts_build(enum ckpt_runtime rt, const char *root, const char *bundle, const char *console,
 			 ckpt_container_opts **ret);
@@ -79,6 +81,10 @@ int cmd_demo(const struct global_args *g, int argc, char **argv);
 int cmd_inspect(const struct global_args *g, int argc, char **argv);
 int cmd_page_server(const struct global_args *g, int argc, char **argv);
 int cmd_lazy_pages(const struct global_args *g, int argc, char **argv);
+
+/* The options of a command whose only option is --json (and --help): as
+ * parse_options(), operands (anywhere) left at argv[optind..]. */
+int parse_json_option(const char *cmd, const char *help, int argc, char **argv, bool *json);
 
 /* main.c's global option parser, testable: returns the index of the
  * subcommand in argv, 0 after --help/--version, or -EINVAL. */

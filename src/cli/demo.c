@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +25,7 @@ static const char demo_help[] = "Usage: ckpt demo [--dir DIR] [--keep] [--json]\
 				"Options:\n"
 				"      --dir DIR   work in DIR (default: a new directory in /tmp)\n"
 				"      --keep      keep the directory (checkpoint, logs, counter file)\n"
-				"      --json      print the checkpoint and restore results as JSON lines\n"
+				"      --json      print the demo's results (or its error) as one JSON object\n"
 				"  -h, --help      show this help\n";
 
 /* The workload: a session leader that counts, one line per tick. */
@@ -89,7 +88,36 @@ struct demo {
 	bool keep, json;
 	pid_t pid;
 	struct out out;
+	yajl_gen j; /* --json: the one object, filled as the demo goes */
 };
+
+/* "KEY": the checkpoint's or restore's result object, as --json prints it. */
+static void
+json_result_key(yajl_gen j, const char *key, const ckpt_result *res, bool restore)
+{
+	json_str(j, key);
+	if (restore)
+		json_restore(j, res);
+	else
+		json_checkpoint(j, res, false);
+}
+
+/* A failure (a library error, or why): on stderr, or as the object's "error". */
+static void
+demo_error(struct demo *d, const ckpt_error *err, int r, const char *why)
+{
+	if (d->j) {
+		json_str(d->j, "error");
+		if (why)
+			json_error_text(d->j, "demo", why, -r);
+		else
+			json_error_map(d->j, err, r);
+	} else if (why) {
+		fprintf(stderr, "ckpt: demo: %s\n", why);
+	} else {
+		out_error(&d->out, "demo", err, r);
+	}
+}
 
 static int
 demo_checkpoint(struct demo *d, const struct global_args *g, unsigned long *ret_at)
@@ -106,7 +134,7 @@ demo_checkpoint(struct demo *d, const struct global_args *g, unsigned long *ret_
 	ckpt_opts_set_images_dir(o, d->images);
 	r = ckpt_tree_dump(o, &res, &err);
 	if (r < 0) {
-		out_error(&d->out, "demo", err, r);
+		demo_error(d, err, r, NULL);
 	} else {
 		/* criu killed the counter; it is our child, so reap it now */
 		waitpid(d->pid, NULL, 0);
@@ -116,7 +144,7 @@ demo_checkpoint(struct demo *d, const struct global_args *g, unsigned long *ret_
 			       d->pid, *ret_at, d->images, (double)ckpt_result_wall_ns(res) / 1e6,
 			       (double)ckpt_result_image_bytes(res) / 1024);
 		else
-			print_checkpoint(&d->out, res, false);
+			json_result_key(d->j, "checkpoint", res, false);
 		d->pid = 0;
 	}
 	ckpt_error_free(err);
@@ -139,13 +167,13 @@ demo_restore(struct demo *d, const struct global_args *g)
 	ckpt_opts_set_flag(o, CKPT_FLAG_RST_SIBLING, 1); /* our child again */
 	r = ckpt_tree_restore(o, &res, &err);
 	if (r < 0) {
-		out_error(&d->out, "demo", err, r);
+		demo_error(d, err, r, NULL);
 	} else {
 		d->pid = ckpt_result_pid(res);
 		if (!d->json)
 			printf("3. restored pid %d in %.1f ms\n", d->pid, (double)ckpt_result_wall_ns(res) / 1e6);
 		else
-			print_restore(&d->out, res);
+			json_result_key(d->j, "restore", res, true);
 	}
 	ckpt_error_free(err);
 	ckpt_result_free(res);
@@ -158,14 +186,19 @@ static int
 demo_verify(struct demo *d, unsigned long at)
 {
 	unsigned long first, last, lines;
+	char why[256];
 
 	sleep_ms(600);
 	read_counter(d->counter, &first, &last, &lines);
+	if (d->j) {
+		json_kv_int(d->j, "counted_to_checkpoint", (long long)at);
+		json_kv_int(d->j, "counted_after_restore", (long long)last);
+	}
 	if (first != 1 || lines != last || last <= at) {
-		fprintf(stderr,
-			"ckpt: demo: the restored counter did not carry on (file has %lu lines, %lu..%lu, "
-			"checkpoint at %lu)\n",
-			first ? lines : 0, first, last, at);
+		snprintf(why, sizeof(why),
+			 "the restored counter did not carry on (file has %lu lines, %lu..%lu, checkpoint at %lu)",
+			 first ? lines : 0, first, last, at);
+		demo_error(d, NULL, -EIO, why);
 		return -EIO;
 	}
 	if (!d->json)
@@ -203,6 +236,8 @@ demo_cleanup(struct demo *d)
 		kill(d->pid, SIGKILL);
 		waitpid(d->pid, NULL, 0);
 	}
+	if (d->j)
+		json_kv_bool(d->j, "kept", d->keep);
 	if (d->keep) {
 		if (!d->json)
 			printf("kept %s\n", d->dir);
@@ -211,6 +246,23 @@ demo_cleanup(struct demo *d)
 	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", d->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "ckpt: demo: could not remove %s\n", d->dir);
+}
+
+static int
+demo_opt(int c, const char *arg, void *data)
+{
+	struct demo *d = data;
+
+	switch (c) {
+	case 'D':
+		if (!*arg || strlen(arg) >= sizeof(d->dir) - 32 || (mkdir(arg, 0700) < 0 && errno != EEXIST))
+			return usage_error("demo", "--dir: cannot use `%s`", arg);
+		snprintf(d->dir, sizeof(d->dir), "%s", arg);
+		return 0;
+	case 'k': d->keep = true; return 0;
+	case 'j': d->json = true; return 0;
+	default: return usage_error("demo", "unknown option");
+	}
 }
 
 static int
@@ -223,27 +275,13 @@ demo_parse(int argc, char **argv, struct demo *d)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *dir = NULL;
-	int c;
+	int r = parse_options("demo", demo_help, argc, argv, "+:h", options, demo_opt, d);
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(demo_help, stdout); return 0;
-		case 'D': dir = optarg; break;
-		case 'k': d->keep = true; break;
-		case 'j': d->json = true; break;
-		default: return usage_error("demo", "unknown option `%s`", argv[optind - 1]);
-		}
-	}
+	if (r <= 0)
+		return r;
 	if (optind < argc)
 		return usage_error("demo", "unexpected argument `%s`", argv[optind]);
-	if (dir) {
-		if (strlen(dir) >= sizeof(d->dir) - 32 || (mkdir(dir, 0700) < 0 && errno != EEXIST))
-			return usage_error("demo", "--dir: cannot use `%s`", dir);
-		snprintf(d->dir, sizeof(d->dir), "%s", dir);
-	} else {
+	if (!d->dir[0]) {
 		snprintf(d->dir, sizeof(d->dir), "/tmp/ckpt-demo-XXXXXX");
 		if (!mkdtemp(d->dir))
 			return fprintf(stderr, "ckpt: demo: mkdtemp: %s\n", strerror(errno)), -errno;
@@ -253,30 +291,48 @@ demo_parse(int argc, char **argv, struct demo *d)
 	return 1;
 }
 
+static int
+demo_run(struct demo *d, const struct global_args *g)
+{
+	unsigned long at = 0;
+	int r = demo_start(d);
+
+	if (r < 0) {
+		char why[128];
+		snprintf(why, sizeof(why), "the counter did not start: %s", strerror(-r));
+		demo_error(d, NULL, r, why);
+		return r;
+	}
+	if ((r = demo_checkpoint(d, g, &at)) < 0)
+		return r;
+	sleep_ms(300); /* the counter is gone: nothing may be written now */
+	if ((r = demo_restore(d, g)) < 0)
+		return r;
+	return demo_verify(d, at);
+}
+
 int
 cmd_demo(const struct global_args *g, int argc, char **argv)
 {
 	struct demo d = { 0 };
-	unsigned long at = 0;
-	int r;
+	int r = demo_parse(argc, argv, &d);
 
-	r = demo_parse(argc, argv, &d);
 	if (r <= 0)
 		return r == 0 ? EXIT_OK : EXIT_USAGE;
 	out_init(&d.out, g, d.json, false);
-	r = demo_start(&d);
-	if (r < 0)
-		fprintf(stderr, "ckpt: demo: the counter did not start: %s\n", strerror(-r));
-	if (r >= 0)
-		r = demo_checkpoint(&d, g, &at);
-	if (r >= 0) {
-		sleep_ms(300); /* the counter is gone: nothing may be written now */
-		r = demo_restore(&d, g);
+	if (d.json) {
+		d.j = json_new();
+		yajl_gen_map_open(d.j);
+		json_kv_str(d.j, "dir", d.dir);
 	}
-	if (r >= 0)
-		r = demo_verify(&d, at);
+	r = demo_run(&d, g);
 	demo_cleanup(&d);
-	if (r >= 0 && !d.json)
+	if (d.j) {
+		json_kv_bool(d.j, "passed", r >= 0);
+		yajl_gen_map_close(d.j);
+		json_emit(d.j, stdout);
+	} else if (r >= 0) {
 		printf("demo passed: checkpoint and restore with criu work on this machine\n");
+	}
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }

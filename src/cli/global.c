@@ -44,6 +44,26 @@ main_help(void)
 	       "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
+static int
+global_opt(int c, const char *arg, void *data)
+{
+	struct global_args *g = data;
+
+	switch (c) {
+	case 'c': g->criu = arg; return 0;
+	case 'l': g->log_file = arg; return 0;
+	case 'D': g->debug = true; return 0;
+	case 'f':
+		if (strcmp(arg, "json") != 0 && strcmp(arg, "text") != 0)
+			return usage_error(NULL, "--log-format: invalid value `%s` (text or json)", arg);
+		g->log_json = strcmp(arg, "json") == 0;
+		return 0;
+	case 'h': main_help(); return OPTION_STOP;
+	case 'v': printf("ckpt version %s\n", CKPT_VERSION); return OPTION_STOP;
+	default: return usage_error(NULL, "unknown option");
+	}
+}
+
 int
 global_parse(int argc, char **argv, struct global_args *g)
 {
@@ -56,28 +76,12 @@ global_parse(int argc, char **argv, struct global_args *g)
 		{ "version", no_argument, NULL, 'v' },
 		{},
 	};
-	int c;
+	int r;
 
 	memset(g, 0, sizeof(*g));
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hv", options, NULL)) != -1) {
-		switch (c) {
-		case 'c': g->criu = optarg; break;
-		case 'l': g->log_file = optarg; break;
-		case 'D': g->debug = true; break;
-		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
-				return usage_error(NULL, "--log-format: invalid value `%s` (text or json)", optarg);
-			g->log_json = strcmp(optarg, "json") == 0;
-			break;
-		case 'h': main_help(); return 0;
-		case 'v': printf("ckpt version %s\n", CKPT_VERSION); return 0;
-		default:
-			return usage_error(NULL, "%s `%s`", c == ':' ? "missing value for" : "unknown option",
-					   argv[optind - 1]);
-		}
-	}
+	r = parse_options(NULL, NULL, argc, argv, "+:hv", options, global_opt, g);
+	if (r <= 0)
+		return r;
 	if (optind >= argc)
 		return usage_error(NULL, "no command given");
 	return optind;

@@ -16,7 +16,7 @@ static const char page_server_help[] =
 	"\n"
 	"Run criu's page server: receive the memory pages of one `ckpt checkpoint\n"
 	"--page-server ADDRESS:PORT` into DIR, then exit. Prints the page server's pid and\n"
-	"port once it listens. SIGINT or SIGTERM stop it.\n"
+	"port once it listens. SIGINT, SIGTERM or SIGHUP stop it.\n"
 	"\n"
 	"Options:\n"
 	"      --image-path DIR    where the pages are written\n"
@@ -27,7 +27,7 @@ static const char page_server_help[] =
 	"  -h, --help              show this help\n";
 
 static const char lazy_pages_help[] =
-	"Usage: ckpt lazy-pages --image-path DIR --page-server ADDRESS:PORT\n"
+	"Usage: ckpt lazy-pages --image-path DIR --page-server ADDRESS:PORT [--json]\n"
 	"\n"
 	"Run criu's lazy-pages daemon for a post-copy restore: it fetches the memory of a\n"
 	"`ckpt checkpoint --lazy-pages --page-server :PORT` from ADDRESS:PORT and serves it\n"
@@ -38,33 +38,34 @@ static const char lazy_pages_help[] =
 	"      --image-path DIR    a copy of the source's image directory\n"
 	"      --work-path DIR     shared with the restore (default: the image path)\n"
 	"      --page-server ADDRESS:PORT  where the source serves the pages\n"
+	"      --json              print JSON lines: {pid} when started, {exit_status} at the end\n"
 	"  -h, --help              show this help\n";
-
-static volatile int stop_signal;
-
-static void
-on_stop(int sig)
-{
-	stop_signal = sig;
-}
-
-static void
-catch_stop(ckpt_opts *o)
-{
-	struct sigaction sa = { .sa_handler = on_stop };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	if (o)
-		ckpt_opts_set_cancel_flag(o, &stop_signal);
-}
 
 struct ps_args {
 	const char *image_path, *work_path, *address;
 	long port;
 	bool has_port, json;
 };
+
+static int
+page_server_opt(int c, const char *arg, void *data)
+{
+	struct ps_args *a = data;
+
+	switch (c) {
+	case 'i': return parse_path("page-server", "--image-path", arg, &a->image_path);
+	case 'w': return parse_path("page-server", "--work-path", arg, &a->work_path);
+	case 'a':
+		if (!*arg)
+			return usage_error("page-server",
+					   "--address: the address is empty (leave it out to listen on all)");
+		a->address = arg;
+		return 0;
+	case 'j': a->json = true; return 0;
+	case 'p': a->has_port = true; return parse_int("--port", arg, 0, 65535, &a->port);
+	default: return usage_error("page-server", "unknown option");
+	}
+}
 
 static int
 page_server_parse(int argc, char **argv, struct ps_args *a)
@@ -78,28 +79,12 @@ page_server_parse(int argc, char **argv, struct ps_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	int c;
+	int r;
 
 	memset(a, 0, sizeof(*a));
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(page_server_help, stdout); return 0;
-		case 'i': a->image_path = optarg; break;
-		case 'w': a->work_path = optarg; break;
-		case 'a': a->address = optarg; break;
-		case 'j': a->json = true; break;
-		case 'p':
-			if (parse_int("--port", optarg, 0, 65535, &a->port) < 0)
-				return -EINVAL;
-			a->has_port = true;
-			break;
-		default:
-			return usage_error("page-server", "%s `%s`", c == ':' ? "missing value for" : "unknown option",
-					   argv[optind - 1]);
-		}
-	}
+	r = parse_options("page-server", page_server_help, argc, argv, "+:h", options, page_server_opt, a);
+	if (r <= 0)
+		return r;
 	if (optind < argc)
 		return usage_error("page-server", "unexpected argument `%s`", argv[optind]);
 	if (!a->image_path)
@@ -109,15 +94,58 @@ page_server_parse(int argc, char **argv, struct ps_args *a)
 	return 1;
 }
 
+/* One JSON line {"KEY": N}. */
+static void
+json_line_int(const char *key, long long v, const char *key2, long long v2)
+{
+	yajl_gen j = json_new();
+
+	yajl_gen_map_open(j);
+	json_kv_int(j, key, v);
+	if (key2)
+		json_kv_int(j, key2, v2);
+	yajl_gen_map_close(j);
+	json_emit(j, stdout);
+}
+
 static void
 ps_report(const struct ps_args *a, const ckpt_page_server *ps)
 {
 	if (a->json)
-		printf("{\"pid\":%d,\"port\":%d}\n", ckpt_page_server_pid(ps), ckpt_page_server_port(ps));
+		json_line_int("pid", ckpt_page_server_pid(ps), "port", ckpt_page_server_port(ps));
 	else
 		printf("page server pid %d listening on %s:%d, writing to %s\n", ckpt_page_server_pid(ps),
 		       a->address ? a->address : "*", ckpt_page_server_port(ps), a->image_path);
 	fflush(stdout);
+}
+
+static int
+exit_status_of(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int
+ps_opts(const struct global_args *g, const struct ps_args *a, ckpt_opts **ret)
+{
+	ckpt_opts *o = NULL;
+	int r = ckpt_opts_new(&o);
+
+	if (r >= 0)
+		r = apply_global(g, o);
+	if (r >= 0)
+		r = ckpt_opts_set_images_dir(o, a->image_path);
+	if (r >= 0 && a->work_path)
+		r = ckpt_opts_set_work_dir(o, a->work_path);
+	if (r >= 0)
+		r = ckpt_opts_set_page_server(o, a->address, (int)a->port);
+	if (r < 0) {
+		fprintf(stderr, "ckpt: page-server: cannot build the request: %s\n", strerror(-r));
+		ckpt_opts_free(o);
+		return r;
+	}
+	*ret = o;
+	return 0;
 }
 
 int
@@ -134,26 +162,22 @@ cmd_page_server(const struct global_args *g, int argc, char **argv)
 	if (r <= 0)
 		return r == 0 ? EXIT_OK : EXIT_USAGE;
 	out_init(&out, g, a.json, false);
-	if (ckpt_opts_new(&o) < 0 || apply_global(g, o) < 0 || ckpt_opts_set_images_dir(o, a.image_path) < 0 ||
-	    (a.work_path && ckpt_opts_set_work_dir(o, a.work_path) < 0) ||
-	    ckpt_opts_set_page_server(o, a.address, (int)a.port) < 0) {
-		ckpt_opts_free(o);
-		return EXIT_USAGE;
-	}
-	catch_stop(o);
+	if (ps_opts(g, &a, &o) < 0)
+		return EXIT_FAIL;
+	catch_stop_signals(o);
 	r = ckpt_page_server_start(o, &ps, &err);
 	if (r >= 0) {
 		ps_report(&a, ps);
 		r = ckpt_page_server_wait(ps, &st, &err);
 	}
-	if (r < 0 && stop_signal) {
-		ret = 128 + stop_signal;
+	if (r < 0 && cli_stop_signal) {
+		ret = 128 + cli_stop_signal;
 	} else if (r < 0) {
 		ret = out_error(&out, "page-server", err, r);
 	} else {
 		ret = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? EXIT_OK : EXIT_FAIL;
 		if (a.json)
-			printf("{\"exit_status\":%d}\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			json_line_int("exit_status", exit_status_of(st), NULL, 0);
 		else
 			printf("page server %s\n", ret == EXIT_OK ? "done" : "failed (see page-server.log)");
 	}
@@ -163,73 +187,121 @@ cmd_page_server(const struct global_args *g, int argc, char **argv)
 	return ret;
 }
 
-int
-cmd_lazy_pages(const struct global_args *g, int argc, char **argv)
+/* ------------------------------------------------------------------------ */
+
+struct lazy_args {
+	const char *image_path, *work_path;
+	char *address;
+	int port;
+	bool json;
+};
+
+static int
+lazy_opt(int c, const char *arg, void *data)
+{
+	struct lazy_args *a = data;
+
+	switch (c) {
+	case 'i': return parse_path("lazy-pages", "--image-path", arg, &a->image_path);
+	case 'w': return parse_path("lazy-pages", "--work-path", arg, &a->work_path);
+	case 'j': a->json = true; return 0;
+	case 's':
+		free(a->address);
+		a->address = NULL;
+		return parse_page_server(arg, &a->address, &a->port);
+	default: return usage_error("lazy-pages", "unknown option");
+	}
+}
+
+static int
+lazy_parse(int argc, char **argv, struct lazy_args *a)
 {
 	static const struct option options[] = {
 		{ "image-path", required_argument, NULL, 'i' },
 		{ "work-path", required_argument, NULL, 'w' },
 		{ "page-server", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *image = NULL, *work = NULL;
-	char *addr = NULL;
-	int port = 0, c, st, r;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	r = parse_options("lazy-pages", lazy_pages_help, argc, argv, "+:h", options, lazy_opt, a);
+	if (r <= 0)
+		return r;
+	if (optind < argc)
+		return usage_error("lazy-pages", "unexpected argument `%s`", argv[optind]);
+	if (!a->image_path || !a->address)
+		return usage_error("lazy-pages", "--image-path DIR and --page-server ADDRESS:PORT are required");
+	return 1;
+}
+
+static int
+lazy_start(const struct global_args *g, const struct lazy_args *a, const struct out *out, pid_t *pid)
+{
 	ckpt_opts *o = NULL;
 	ckpt_error *err = NULL;
-	pid_t pid = 0;
+	int r = ckpt_opts_new(&o);
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(lazy_pages_help, stdout); return EXIT_OK;
-		case 'i': image = optarg; break;
-		case 'w': work = optarg; break;
-		case 's':
-			free(addr);
-			addr = NULL;
-			if (parse_page_server(optarg, &addr, &port) < 0)
-				return EXIT_USAGE;
-			break;
-		default:
-			free(addr);
-			return usage_error("lazy-pages", "%s `%s`", c == ':' ? "missing value for" : "unknown option",
-					   argv[optind - 1]),
-			       EXIT_USAGE;
-		}
-	}
-	if (optind < argc || !image || !addr) {
-		free(addr);
-		return usage_error("lazy-pages", optind < argc ? "unexpected argument"
-							       : "--image-path DIR and "
-								 "--page-server ADDRESS:PORT are required"),
-		       EXIT_USAGE;
-	}
-	ckpt_opts_new(&o);
-	apply_global(g, o);
-	ckpt_opts_set_images_dir(o, image);
-	if (work)
-		ckpt_opts_set_work_dir(o, work);
-	ckpt_opts_set_page_server(o, addr, port);
-	free(addr);
-	r = ckpt_lazy_pages_start(o, &pid, &err);
+	if (r >= 0)
+		r = apply_global(g, o);
+	if (r >= 0)
+		r = ckpt_opts_set_images_dir(o, a->image_path);
+	if (r >= 0 && a->work_path)
+		r = ckpt_opts_set_work_dir(o, a->work_path);
+	if (r >= 0)
+		r = ckpt_opts_set_page_server(o, a->address, a->port);
+	if (r >= 0)
+		r = ckpt_lazy_pages_start(o, pid, &err);
 	ckpt_opts_free(o);
 	if (r < 0) {
-		out_error(NULL, "lazy-pages", err, r);
+		out_error(out, "lazy-pages", err, r);
 		ckpt_error_free(err);
-		return EXIT_FAIL;
 	}
-	printf("lazy-pages daemon pid %d serving %s\n", pid, image);
-	fflush(stdout);
-	catch_stop(NULL);
-	while (waitpid(pid, &st, 0) < 0) {
+	return r;
+}
+
+/* Waits for the daemon; SIGINT/SIGTERM/SIGHUP stop it. Its wait status. */
+static int
+lazy_wait(pid_t pid, int *st)
+{
+	catch_stop_signals(NULL);
+	while (waitpid(pid, st, 0) < 0) {
 		if (errno != EINTR)
-			return EXIT_FAIL;
-		if (stop_signal && pid > 1)
+			return -errno;
+		if (cli_stop_signal && pid > 1)
 			kill(pid, SIGTERM);
 	}
+	return 0;
+}
+
+int
+cmd_lazy_pages(const struct global_args *g, int argc, char **argv)
+{
+	struct lazy_args a;
+	struct out out;
+	pid_t pid = 0;
+	int r = lazy_parse(argc, argv, &a), st = 0;
+
+	if (r <= 0) {
+		free(a.address);
+		return r == 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	out_init(&out, g, a.json, false);
+	r = lazy_start(g, &a, &out, &pid);
+	free(a.address);
+	if (r < 0)
+		return EXIT_FAIL;
+	if (a.json)
+		json_line_int("pid", pid, NULL, 0);
+	else
+		printf("lazy-pages daemon pid %d serving %s\n", pid, a.image_path);
+	fflush(stdout);
+	if ((r = lazy_wait(pid, &st)) < 0)
+		return fprintf(stderr, "ckpt: lazy-pages: waitpid: %s\n", strerror(-r)), EXIT_FAIL;
+	if (a.json)
+		json_line_int("exit_status", exit_status_of(st), NULL, 0);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return EXIT_OK;
 	fprintf(stderr, "ckpt: lazy-pages: criu lazy-pages failed (see lazy-pages.log in the work path)\n");

@@ -4,10 +4,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "config.h"
+#include "json.h"
 
 void
 out_init(struct out *out, const struct global_args *g, bool json, bool quiet)
@@ -56,23 +59,16 @@ log_event(const struct global_args *g, const char *level, const char *fmt, ...)
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	if (g->log_json) {
-		yajl_gen j = yajl_gen_alloc(NULL);
-		const unsigned char *buf;
-		size_t len;
+		yajl_gen j = json_new();
 		char full[96];
 
 		snprintf(full, sizeof(full), "%s.%09ldZ", ts, now.tv_nsec);
 		yajl_gen_map_open(j);
-		yajl_gen_string(j, (const unsigned char *)"level", 5);
-		yajl_gen_string(j, (const unsigned char *)level, strlen(level));
-		yajl_gen_string(j, (const unsigned char *)"msg", 3);
-		yajl_gen_string(j, (const unsigned char *)msg, strlen(msg));
-		yajl_gen_string(j, (const unsigned char *)"time", 4);
-		yajl_gen_string(j, (const unsigned char *)full, strlen(full));
+		json_kv_str(j, "level", level);
+		json_kv_str(j, "msg", msg);
+		json_kv_str(j, "time", full);
 		yajl_gen_map_close(j);
-		yajl_gen_get_buf(j, &buf, &len);
-		fprintf(f, "%.*s\n", (int)len, buf);
-		yajl_gen_free(j);
+		json_emit(j, f);
 	} else {
 		fprintf(f, "time=\"%s.%09ldZ\" level=%s msg=\"", ts, now.tv_nsec, level);
 		put_escaped(f, msg);
@@ -115,81 +111,29 @@ run_logged(const struct global_args *g, const struct command *c, int argc, char 
 }
 
 static void
-js(yajl_gen j, const char *s)
-{
-	yajl_gen_string(j, (const unsigned char *)s, strlen(s));
-}
-
-static void
-jkv_str(yajl_gen j, const char *k, const char *v)
-{
-	js(j, k);
-	if (v)
-		js(j, v);
-	else
-		yajl_gen_null(j);
-}
-
-static void
-jkv_int(yajl_gen j, const char *k, long long v)
-{
-	js(j, k);
-	yajl_gen_integer(j, v);
-}
-
-/* Milliseconds to the microsecond, written as such (yajl_gen_double would
- * print %.20g: 75.933000000000006935). */
-static void
-jkv_ms(yajl_gen j, const char *k, uint64_t ns)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%llu.%03llu", (unsigned long long)(ns / 1000000),
-			 (unsigned long long)(ns / 1000 % 1000));
-
-	js(j, k);
-	yajl_gen_number(j, buf, (size_t)n);
-}
-
-static void
-json_print(yajl_gen j)
-{
-	const unsigned char *buf;
-	size_t len;
-
-	yajl_gen_get_buf(j, &buf, &len);
-	fwrite(buf, 1, len, stdout);
-	fputc('\n', stdout);
-	yajl_gen_free(j);
-}
-
-static void
 json_error(const ckpt_error *err, int ret)
 {
-	yajl_gen j = yajl_gen_alloc(NULL);
-	int ex = -1, sig = 0;
-	bool reaped = ckpt_error_criu_status(err, &ex, &sig);
+	yajl_gen j = json_new();
 
 	yajl_gen_map_open(j);
-	js(j, "error");
-	yajl_gen_map_open(j);
-	jkv_str(j, "message", ckpt_error_message(err));
-	jkv_str(j, "what", ckpt_error_what(err));
-	jkv_str(j, "why", ckpt_error_why(err));
-	jkv_int(j, "errno", err ? ckpt_error_errno(err) : -ret);
-	jkv_str(j, "strerror", strerror(err ? ckpt_error_errno(err) : -ret));
-	jkv_int(j, "criu_errno", ckpt_error_criu_errno(err));
-	jkv_str(j, "criu_errmsg", ckpt_error_criu_errmsg(err));
-	js(j, "criu_exit");
-	reaped &&ex >= 0 ? yajl_gen_integer(j, ex) : yajl_gen_null(j);
-	js(j, "criu_signal");
-	reaped &&sig > 0 ? yajl_gen_integer(j, sig) : yajl_gen_null(j);
-	jkv_str(j, "log_path", ckpt_error_log_path(err));
-	jkv_str(j, "log_excerpt", ckpt_error_log_excerpt(err));
-	js(j, "input");
-	yajl_gen_bool(j, ckpt_error_is_input(err));
+	json_str(j, "error");
+	json_error_map(j, err, ret);
 	yajl_gen_map_close(j);
-	yajl_gen_map_close(j);
-	json_print(j);
+	json_emit(j, stdout);
+}
+
+static void
+print_excerpt(const char *excerpt)
+{
+	const char *p = excerpt;
+
+	fprintf(stderr, "  criu said:\n");
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+		fprintf(stderr, "    %.*s\n", n, p);
+		p += n + (nl ? 1 : 0);
+	}
 }
 
 /* Prints an error as `ckpt: <what>: <why>`, with the criu log excerpt. */
@@ -205,17 +149,12 @@ out_error(const struct out *out, const char *cmd, const ckpt_error *err, int ret
 		json_error(err, ret);
 		return ckpt_error_is_input(err) ? EXIT_USAGE : EXIT_FAIL;
 	}
-	fprintf(stderr, "ckpt: %s\n", err ? ckpt_error_message(err) : strerror(-ret));
-	if (excerpt) {
-		const char *p = excerpt;
-		fprintf(stderr, "  criu said:\n");
-		while (*p) {
-			const char *nl = strchr(p, '\n');
-			int n = nl ? (int)(nl - p) : (int)strlen(p);
-			fprintf(stderr, "    %.*s\n", n, p);
-			p += n + (nl ? 1 : 0);
-		}
-	}
+	if (err)
+		fprintf(stderr, "ckpt: %s\n", ckpt_error_message(err));
+	else
+		fprintf(stderr, "ckpt: %s: %s\n", cmd, strerror(-ret));
+	if (excerpt)
+		print_excerpt(excerpt);
 	if (ckpt_error_criu_status(err, &ex, &sig) && sig > 0)
 		fprintf(stderr, "  criu was killed by signal %d (%s)\n", sig, strsignal(sig));
 	if (log && access(log, F_OK) == 0)
@@ -239,24 +178,111 @@ event_ns(const ckpt_result *res, const char *name)
 static void
 json_events(yajl_gen j, const ckpt_result *res)
 {
-	js(j, "events");
+	json_str(j, "events");
 	yajl_gen_array_open(j);
 	for (size_t i = 0; i < ckpt_result_event_count(res); i++) {
 		const char *n;
 		uint64_t ns;
 		ckpt_result_event(res, i, &n, &ns);
 		yajl_gen_map_open(j);
-		jkv_str(j, "name", n);
-		jkv_ms(j, "at_ms", ns);
+		json_kv_str(j, "name", n);
+		json_kv_ms(j, "at_ms", ns);
 		yajl_gen_map_close(j);
 	}
 	yajl_gen_array_close(j);
 }
 
-static void
-version_string(int v, char *buf, size_t len)
+/*
+ * The phases of an operation, from two of criu's notifications: before the
+ * first (prepare), between them (the dump with the tree frozen; the restore
+ * rebuilding the tree), after the second (finish).
+ */
+struct phases {
+	uint64_t wall, begin, end; /* begin/end 0: criu did not send it */
+	const char *middle;	   /* "dump", "restore" */
+};
+
+static struct phases
+phases_of(const ckpt_result *res, bool restore)
 {
-	snprintf(buf, len, "%d.%d.%d", v / 10000, v / 100 % 100, v % 100);
+	struct phases ph = {
+		.wall = ckpt_result_wall_ns(res),
+		.begin = event_ns(res, restore ? "pre-restore" : "pre-dump"),
+		.end = event_ns(res, restore ? "post-restore" : "post-dump"),
+		.middle = restore ? "restore" : "dump",
+	};
+
+	return ph;
+}
+
+static uint64_t
+phase_middle(const struct phases *ph)
+{
+	return ph->begin && ph->end > ph->begin ? ph->end - ph->begin : 0;
+}
+
+static void
+json_phases(yajl_gen j, const struct phases *ph)
+{
+	json_str(j, "phases_ms");
+	yajl_gen_map_open(j);
+	json_kv_ms(j, "prepare", ph->begin);
+	json_kv_ms(j, ph->middle, phase_middle(ph));
+	json_kv_ms(j, "finish", ph->end && ph->wall > ph->end ? ph->wall - ph->end : 0);
+	yajl_gen_map_close(j);
+}
+
+/* Bytes of the regular files in a directory (a restore's images). */
+static uint64_t
+dir_bytes(const char *path)
+{
+	uint64_t n = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = path ? opendir(path) : NULL;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			n += (uint64_t)st.st_size;
+	closedir(d);
+	return n;
+}
+
+static uint64_t
+image_bytes(const ckpt_result *res, bool restore)
+{
+	return restore ? dir_bytes(ckpt_result_images_dir(res)) : ckpt_result_image_bytes(res);
+}
+
+static void
+json_result(yajl_gen j, const ckpt_result *res, const char *operation, bool restore)
+{
+	struct phases ph = phases_of(res, restore);
+
+	yajl_gen_map_open(j);
+	json_kv_int(j, "pid", ckpt_result_pid(res));
+	json_kv_str(j, "image_path", ckpt_result_images_dir(res));
+	json_kv_str(j, "operation", operation);
+	json_kv_ms(j, "wall_ms", ph.wall);
+	json_phases(j, &ph);
+	json_kv_int(j, "image_bytes", (long long)image_bytes(res, restore));
+	json_kv_version(j, "criu_version", ckpt_result_criu_version(res));
+	json_events(j, res);
+	yajl_gen_map_close(j);
+}
+
+void
+json_checkpoint(yajl_gen j, const ckpt_result *res, bool pre_dump)
+{
+	json_result(j, res, pre_dump ? "pre-dump" : "checkpoint", false);
+}
+
+void
+json_restore(yajl_gen j, const ckpt_result *res)
+{
+	json_result(j, res, "restore", true);
 }
 
 /* On a terminal the summary on stderr says it all: no second line on stdout. */
@@ -266,161 +292,69 @@ summary_replaces_stdout(const struct out *out)
 	return out->progress && isatty(STDOUT_FILENO);
 }
 
-/* The one-line summary on the terminal: pid, size, downtime, total. */
+/*
+ * The one-line summary on the terminal: pid, where, size, the middle phase
+ * (a checkpoint's downtime: criu's pre-dump to post-dump, the tree frozen; a
+ * restore's pre-restore to post-restore) and the total.
+ */
 static void
-checkpoint_summary(const ckpt_result *res, bool pre_dump, uint64_t pre, uint64_t post)
+summary(const ckpt_result *res, const char *done, const char *where, const char *middle, bool restore)
 {
-	char down[64] = "";
+	struct phases ph = phases_of(res, restore);
+	char mid[64] = "";
 
-	if (post > pre && pre)
-		snprintf(down, sizeof(down), ", %s %.1f ms", pre_dump ? "frozen" : "downtime",
-			 (double)(post - pre) / 1e6);
-	fprintf(stderr, "%s pid %d into %s: %.1f MiB%s, total %.1f ms\n", pre_dump ? "pre-dumped" : "checkpointed",
-		ckpt_result_pid(res), ckpt_result_images_dir(res) ? ckpt_result_images_dir(res) : "(fd)",
-		(double)ckpt_result_image_bytes(res) / (1 << 20), down, (double)ckpt_result_wall_ns(res) / 1e6);
+	if (phase_middle(&ph))
+		snprintf(mid, sizeof(mid), ", %s %.1f ms", middle, (double)phase_middle(&ph) / 1e6);
+	fprintf(stderr, "%s pid %d %s %s: %.1f MiB%s, total %.1f ms\n", done, ckpt_result_pid(res), where,
+		ckpt_result_images_dir(res) ? ckpt_result_images_dir(res) : "(fd)",
+		(double)image_bytes(res, restore) / (1 << 20), mid, (double)ph.wall / 1e6);
 }
 
-/*
- * criu sends pre-dump before it freezes the tree and post-dump once every
- * image is written, with the tree still frozen: the interval between the two
- * is the dump proper (close to the downtime of a dump that kills the tree).
- */
+/* The line on stdout when it is not the terminal the summary went to. */
+static void
+result_line(const ckpt_result *res, const char *done, const char *where, bool restore)
+{
+	struct phases ph = phases_of(res, restore);
+
+	printf("%s pid %d %s %s: %.1f MiB in %.1f ms (%s %.1f ms)\n", done, ckpt_result_pid(res), where,
+	       ckpt_result_images_dir(res) ? ckpt_result_images_dir(res) : "(fd)",
+	       (double)image_bytes(res, restore) / (1 << 20), (double)ph.wall / 1e6, ph.middle,
+	       (double)phase_middle(&ph) / 1e6);
+	fflush(stdout);
+}
+
 int
 print_checkpoint(const struct out *out, const ckpt_result *res, bool pre_dump)
 {
-	uint64_t pre = event_ns(res, "pre-dump"), post = event_ns(res, "post-dump");
-	uint64_t wall = ckpt_result_wall_ns(res);
-	char ver[32];
+	const char *done = pre_dump ? "pre-dumped" : "checkpointed";
 
-	version_string(ckpt_result_criu_version(res), ver, sizeof(ver));
 	if (out->json) {
-		yajl_gen j = yajl_gen_alloc(NULL);
-
-		yajl_gen_map_open(j);
-		jkv_int(j, "pid", ckpt_result_pid(res));
-		jkv_str(j, "image_path", ckpt_result_images_dir(res));
-		jkv_str(j, "operation", pre_dump ? "pre-dump" : "checkpoint");
-		jkv_ms(j, "wall_ms", wall);
-		js(j, "phases_ms");
-		yajl_gen_map_open(j);
-		jkv_ms(j, "prepare", pre ? pre : 0);
-		jkv_ms(j, "dump", post > pre ? post - pre : 0);
-		jkv_ms(j, "finish", post && wall > post ? wall - post : 0);
-		yajl_gen_map_close(j);
-		jkv_int(j, "image_bytes", (long long)ckpt_result_image_bytes(res));
-		jkv_str(j, "criu_version", ver);
-		json_events(j, res);
-		yajl_gen_map_close(j);
-		json_print(j);
+		yajl_gen j = json_new();
+		json_checkpoint(j, res, pre_dump);
+		json_emit(j, stdout);
 	} else if (!out->quiet && !summary_replaces_stdout(out)) {
-		printf("%s pid %d into %s: %.1f MiB in %.1f ms (dump %.1f ms)\n",
-		       pre_dump ? "pre-dumped" : "checkpointed", ckpt_result_pid(res),
-		       ckpt_result_images_dir(res) ? ckpt_result_images_dir(res) : "(fd)",
-		       (double)ckpt_result_image_bytes(res) / (1 << 20), (double)wall / 1e6,
-		       post > pre ? (double)(post - pre) / 1e6 : 0.0);
+		result_line(res, done, "into", false);
 	}
 	if (out->progress)
-		checkpoint_summary(res, pre_dump, pre, post);
-	log_event(out->g, "info", "checkpoint of pid %d done in %.1f ms", ckpt_result_pid(res), (double)wall / 1e6);
+		summary(res, done, "into", pre_dump ? "frozen" : "downtime", false);
+	log_event(out->g, "info", "checkpoint of pid %d done in %.1f ms", ckpt_result_pid(res),
+		  (double)ckpt_result_wall_ns(res) / 1e6);
 	return EXIT_OK;
 }
 
 int
 print_restore(const struct out *out, const ckpt_result *res)
 {
-	uint64_t wall = ckpt_result_wall_ns(res);
-	char ver[32];
-
-	version_string(ckpt_result_criu_version(res), ver, sizeof(ver));
 	if (out->json) {
-		yajl_gen j = yajl_gen_alloc(NULL);
-
-		yajl_gen_map_open(j);
-		jkv_int(j, "pid", ckpt_result_pid(res));
-		jkv_str(j, "image_path", ckpt_result_images_dir(res));
-		jkv_str(j, "operation", "restore");
-		jkv_ms(j, "wall_ms", wall);
-		jkv_str(j, "criu_version", ver);
-		json_events(j, res);
-		yajl_gen_map_close(j);
-		json_print(j);
+		yajl_gen j = json_new();
+		json_restore(j, res);
+		json_emit(j, stdout);
 	} else if (!out->quiet && !summary_replaces_stdout(out)) {
-		printf("restored pid %d from %s in %.1f ms\n", ckpt_result_pid(res),
-		       ckpt_result_images_dir(res) ? ckpt_result_images_dir(res) : "(fd)", (double)wall / 1e6);
+		result_line(res, "restored", "from", true);
 	}
 	if (out->progress)
-		fprintf(stderr, "restored pid %d from %s in %.1f ms\n", ckpt_result_pid(res),
-			ckpt_result_images_dir(res) ? ckpt_result_images_dir(res) : "(fd)", (double)wall / 1e6);
-	fflush(stdout);
-	log_event(out->g, "info", "restore of pid %d done in %.1f ms", ckpt_result_pid(res), (double)wall / 1e6);
+		summary(res, "restored", "from", "restore", true);
+	log_event(out->g, "info", "restore of pid %d done in %.1f ms", ckpt_result_pid(res),
+		  (double)ckpt_result_wall_ns(res) / 1e6);
 	return EXIT_OK;
-}
-
-/* criu's notifications, as the phase a user recognises. */
-static const char *
-phase_of(const char *script)
-{
-	static const struct {
-		const char *script, *phase;
-	} m[] = {
-		{ "pre-dump", "freezing and dumping" },
-		{ "network-lock", "locking the network" },
-		{ "post-dump", "writing done, finishing" },
-		{ "pre-restore", "restoring" },
-		{ "setup-namespaces", "setting up namespaces" },
-		{ "post-restore", "restored, resuming" },
-		{ "pre-resume", "resuming" },
-		{ "post-resume", "resumed" },
-		{ "status-ready", "page server ready" },
-	};
-
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		if (strcmp(m[i].script, script) == 0)
-			return m[i].phase;
-	return NULL;
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void
-progress_show(const struct progress *p, const char *phase)
-{
-	double s = (double)(mono_ns() - p->t0_ns) / 1e9;
-
-	fprintf(stderr, "\r\033[K%s: %s... [%.2fs]", p->verb, phase, s);
-	fflush(stderr);
-}
-
-void
-progress_start(struct progress *p)
-{
-	p->t0_ns = mono_ns();
-	if (p->out->progress)
-		progress_show(p, "starting criu");
-}
-
-int
-progress_notify(const char *script, pid_t pid, int fd, void *data)
-{
-	const struct progress *p = data;
-	const char *phase = phase_of(script);
-
-	log_event(p->out->g, "debug", "criu notify %s pid %d", script, pid);
-	if (p->out->progress && phase)
-		progress_show(p, phase);
-	return p->next ? p->next(script, pid, fd, p->next_data) : 0;
-}
-
-void
-progress_done(const struct progress *p)
-{
-	if (p->out->progress)
-		fprintf(stderr, "\r\033[K");
 }

@@ -112,13 +112,25 @@ add_inherit(struct restore_args *a, const char *arg)
 }
 
 static int
-restore_opt(int c, const char *arg, struct restore_args *a)
+check_lsm_profile(const char *arg, struct restore_args *a)
 {
+	if (strncmp(arg, "apparmor:", 9) != 0 && strncmp(arg, "selinux:", 8) != 0)
+		return usage_error("restore",
+				   "--lsm-profile: invalid value `%s` (use apparmor:NAME or selinux:CONTEXT)", arg);
+	a->lsm_profile = arg;
+	return 0;
+}
+
+static int
+restore_opt(int c, const char *arg, void *data)
+{
+	struct restore_args *a = data;
+
 	switch (c) {
-	case OPT_IMAGE_PATH: a->image_path = arg; return 0;
-	case OPT_WORK_PATH: a->work_path = arg; return 0;
+	case OPT_IMAGE_PATH: return parse_path("restore", "--image-path", arg, &a->image_path);
+	case OPT_WORK_PATH: return parse_path("restore", "--work-path", arg, &a->work_path);
 	case 'd': a->detach = true; return 0;
-	case OPT_PID_FILE: a->pid_file = arg; return 0;
+	case OPT_PID_FILE: return parse_path("restore", "--pid-file", arg, &a->pid_file);
 	case OPT_TCP_ESTABLISHED: a->tcp_established = true; return 0;
 	case OPT_TCP_CLOSE: a->tcp_close = true; return 0;
 	case OPT_EXT_UNIX_SK: a->ext_unix_sk = true; return 0;
@@ -129,29 +141,13 @@ restore_opt(int c, const char *arg, struct restore_args *a)
 	case OPT_LAZY_PAGES: a->lazy_pages = true; return 0;
 	case OPT_JSON: a->json = true; return 0;
 	case OPT_RUNTIME: return parse_runtime("restore", arg, &a->runtime);
-	case OPT_ROOT: a->root = arg; return 0;
-	case 'b': a->bundle = arg; return 0;
-	case OPT_CONSOLE_SOCKET: a->console_socket = arg; return 0;
+	case OPT_ROOT: return parse_path("restore", "--root", arg, &a->root);
+	case 'b': return parse_path("restore", "--bundle", arg, &a->bundle);
+	case OPT_CONSOLE_SOCKET: return parse_path("restore", "--console-socket", arg, &a->console_socket);
 	case 'q': a->quiet = true; return 0;
 	case OPT_CG_MODE: return parse_cg_mode(arg, &a->cg_mode);
-	case OPT_EMPTY_NS:
-		if (strcmp(arg, "network") != 0)
-			return usage_error("restore",
-					   "--empty-ns: namespace `%s` is not supported (criu supports only "
-					   "network)",
-					   arg);
-		if (a->n_empty_ns >= MAX_EMPTY_NS)
-			return usage_error("restore", "--empty-ns: too many namespaces");
-		a->empty_ns[a->n_empty_ns++] = arg;
-		return 0;
-	case OPT_LSM_PROFILE:
-		if (strncmp(arg, "apparmor:", 9) != 0 && strncmp(arg, "selinux:", 8) != 0)
-			return usage_error("restore",
-					   "--lsm-profile: invalid value `%s` (use apparmor:NAME or "
-					   "selinux:CONTEXT)",
-					   arg);
-		a->lsm_profile = arg;
-		return 0;
+	case OPT_EMPTY_NS: return add_empty_ns("restore", arg, a->empty_ns, &a->n_empty_ns);
+	case OPT_LSM_PROFILE: return check_lsm_profile(arg, a);
 	case OPT_LSM_MOUNT_CONTEXT: a->lsm_mount_context = arg; return 0;
 	case OPT_INHERIT_FD: return add_inherit(a, arg);
 	case OPT_TIMEOUT: return parse_int("--timeout", arg, 1, 86400, &a->timeout_s);
@@ -162,23 +158,13 @@ restore_opt(int c, const char *arg, struct restore_args *a)
 int
 restore_parse(int argc, char **argv, struct restore_args *a)
 {
-	int c;
+	int r;
 
 	memset(a, 0, sizeof(*a));
 	a->image_path = "checkpoint";
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:b:dqh", restore_options, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(restore_help, stdout);
-			return 0;
-		}
-		if (c == '?' || c == ':')
-			return usage_error("restore", "%s `%s`", c == ':' ? "missing value for" : "unknown option",
-					   argv[optind - 1]);
-		if (restore_opt(c, optarg, a) < 0)
-			return -EINVAL;
-	}
+	r = parse_options("restore", restore_help, argc, argv, "+:b:dqh", restore_options, restore_opt, a);
+	if (r <= 0)
+		return r;
 	if (optind < argc)
 		a->container_id = argv[optind++];
 	if (optind < argc)
@@ -298,48 +284,55 @@ restore_container(const struct restore_args *a, const ckpt_opts *o, ckpt_result 
 	return r;
 }
 
+static int
+restore_build(const void *args, ckpt_opts *o)
+{
+	return restore_build_opts(args, o);
+}
+
+static int
+restore_run(const void *args, const ckpt_opts *o, ckpt_result **res, ckpt_error **err)
+{
+	const struct restore_args *a = args;
+
+	return a->container_id ? restore_container(a, o, res, err) : ckpt_tree_restore(o, res, err);
+}
+
+/* After a restore: the pid file, the result, then (without -d) the tree's end. */
+static int
+restore_done(const struct restore_args *a, const struct operation *op)
+{
+	pid_t pid = ckpt_result_pid(op->res);
+	int r;
+
+	if (a->pid_file && (r = write_pid_file(a->pid_file, pid)) < 0) {
+		fprintf(stderr, "ckpt: restore: write pid file `%s`: %s\n", a->pid_file, strerror(-r));
+		return EXIT_FAIL;
+	}
+	print_restore(&op->out, op->res);
+	return a->detach ? EXIT_OK : wait_restored(pid);
+}
+
 int
 cmd_restore(const struct global_args *g, int argc, char **argv)
 {
 	struct restore_args a;
-	struct out out;
-	struct progress p = { .out = &out, .verb = "restore" };
-	ckpt_opts *o = NULL;
-	ckpt_result *res = NULL;
-	ckpt_error *err = NULL;
-	int r, ret;
+	struct operation op;
+	int ret = restore_parse(argc, argv, &a);
 
-	r = restore_parse(argc, argv, &a);
-	if (r <= 0) {
+	if (ret <= 0) {
 		restore_args_free(&a);
-		return r == 0 ? EXIT_OK : EXIT_USAGE;
+		return ret == 0 ? EXIT_OK : EXIT_USAGE;
 	}
-	out_init(&out, g, a.json, a.quiet);
-	if (ckpt_opts_new(&o) < 0 || restore_build_opts(&a, o) < 0 || apply_global(g, o) < 0) {
-		restore_args_free(&a);
-		ckpt_opts_free(o);
-		fprintf(stderr, "ckpt: restore: invalid options\n");
-		return EXIT_USAGE;
+	ret = operation_begin(&op, g, "restore", a.json, a.quiet, restore_build, &a);
+	if (ret == EXIT_OK) {
+		if (!a.detach && !a.no_subreaper)
+			prctl(PR_SET_CHILD_SUBREAPER, 1);
+		ret = operation_run(&op, "restore", restore_run, &a);
+		if (ret == EXIT_OK)
+			ret = restore_done(&a, &op);
 	}
-	if (!a.detach && !a.no_subreaper)
-		prctl(PR_SET_CHILD_SUBREAPER, 1);
-	ckpt_opts_set_notify(o, progress_notify, &p);
-	progress_start(&p);
-	r = a.container_id ? restore_container(&a, o, &res, &err) : ckpt_tree_restore(o, &res, &err);
-	progress_done(&p);
-	if (r < 0) {
-		ret = out_error(&out, "restore", err, r);
-	} else if (a.pid_file && (r = write_pid_file(a.pid_file, ckpt_result_pid(res))) < 0) {
-		fprintf(stderr, "ckpt: restore: write pid file `%s`: %s\n", a.pid_file, strerror(-r));
-		ret = EXIT_FAIL;
-	} else {
-		ret = print_restore(&out, res);
-		if (!a.detach)
-			ret = wait_restored(ckpt_result_pid(res));
-	}
-	ckpt_error_free(err);
-	ckpt_result_free(res);
-	ckpt_opts_free(o);
+	operation_end(&op);
 	restore_args_free(&a);
 	return ret;
 }

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -17,67 +15,57 @@ static const char version_help[] = "Usage: ckpt version [--json]\n"
 				   "  -h, --help    show this help\n";
 
 static void
-print_json(const char *path, const char *criu_ver, const char *error)
+print_json(const char *path, int version, const ckpt_error *err, int r)
 {
-	yajl_gen j = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	size_t len;
+	yajl_gen j = json_new();
 
-#define S(s) yajl_gen_string(j, (const unsigned char *)(s), strlen(s))
 	yajl_gen_map_open(j);
-	S("ckpt_version"), S(CKPT_VERSION);
-	S("criu_path"), path ? S(path) : yajl_gen_null(j);
-	S("criu_version"), criu_ver ? S(criu_ver) : yajl_gen_null(j);
-	if (error)
-		S("error"), S(error);
+	json_kv_str(j, "ckpt_version", CKPT_VERSION);
+	json_kv_str(j, "criu_path", path);
+	json_kv_version(j, "criu_version", r < 0 ? 0 : version);
+	if (r < 0) {
+		json_str(j, "error");
+		json_error_map(j, err, r);
+	}
 	yajl_gen_map_close(j);
-#undef S
-	yajl_gen_get_buf(j, &buf, &len);
-	printf("%.*s\n", (int)len, buf);
-	yajl_gen_free(j);
+	json_emit(j, stdout);
+}
+
+static void
+print_text(const char *path, int version, const ckpt_error *err, int r)
+{
+	char ver[32];
+
+	printf("ckpt version %s\n", CKPT_VERSION);
+	format_version(version, ver, sizeof(ver));
+	if (r >= 0)
+		printf("criu %s (%s)\n", ver, path);
+	else
+		fprintf(stderr, "ckpt: %s\n", ckpt_error_message(err));
 }
 
 int
 cmd_version(const struct global_args *g, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	ckpt_opts *o = NULL;
 	ckpt_error *err = NULL;
-	char *path = NULL, ver[32] = "";
-	bool json = false;
-	int c, v = 0, r;
+	char *path = NULL;
+	bool json;
+	int v = 0, r = parse_json_option("version", version_help, argc, argv, &json);
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-		if (c == 'h')
-			return fputs(version_help, stdout), EXIT_OK;
-		if (c != 'j')
-			return usage_error("version", "unknown option `%s`", argv[optind - 1]), EXIT_USAGE;
-		json = true;
-	}
-	if (optind < argc)
-		return usage_error("version", "unexpected argument `%s`", argv[optind]), EXIT_USAGE;
+	if (r > 0 && optind < argc)
+		r = usage_error("version", "unexpected argument `%s`", argv[optind]);
+	if (r <= 0)
+		return r == 0 ? EXIT_OK : EXIT_USAGE;
 	if (ckpt_opts_new(&o) < 0 || apply_global(g, o) < 0)
 		return EXIT_FAIL;
 	r = ckpt_criu_path(o, &path, &err);
 	if (r >= 0)
 		r = ckpt_criu_version(o, &v, &err);
-	if (r >= 0)
-		snprintf(ver, sizeof(ver), "%d.%d.%d", v / 10000, v / 100 % 100, v % 100);
-	if (json) {
-		print_json(path, r >= 0 ? ver : NULL, r < 0 ? ckpt_error_message(err) : NULL);
-	} else {
-		printf("ckpt version %s\n", CKPT_VERSION);
-		if (r >= 0)
-			printf("criu %s (%s)\n", ver, path);
-		else
-			fprintf(stderr, "ckpt: %s\n", ckpt_error_message(err));
-	}
+	if (json)
+		print_json(path, v, err, r);
+	else
+		print_text(path, v, err, r);
 	if (r < 0)
 		log_event(g, "error", "version: %s", ckpt_error_message(err));
 	free(path);

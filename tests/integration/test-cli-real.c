@@ -42,6 +42,54 @@ START_TEST(demo_exits_zero)
 }
 END_TEST
 
+/* --json: one object, both results in it, on one line. */
+START_TEST(demo_json_is_one_object)
+{
+	char *out;
+	yajl_val v;
+	int st = itest_run(&out, "%s demo --json", itest_prog("CKPT_BIN"));
+
+	ck_assert_msg(st == 0, "ckpt demo --json failed (%d): %s", st, out);
+	ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1, "not one line: %s", out);
+	v = parse_json(out);
+	ck_assert(YAJL_IS_TRUE(get(v, "passed", NULL)));
+	ck_assert_str_eq(YAJL_GET_STRING(get(v, "checkpoint", "operation")), "checkpoint");
+	ck_assert_str_eq(YAJL_GET_STRING(get(v, "restore", "operation")), "restore");
+	ck_assert_int_eq(YAJL_GET_INTEGER(get(v, "checkpoint", "pid")), YAJL_GET_INTEGER(get(v, "restore", "pid")));
+	ck_assert(YAJL_IS_NUMBER(
+		yajl_tree_get(v, (const char *[]){ "restore", "phases_ms", "restore", NULL }, yajl_t_any)));
+	ck_assert_int_gt(YAJL_GET_INTEGER(get(v, "counted_after_restore", NULL)),
+			 YAJL_GET_INTEGER(get(v, "counted_to_checkpoint", NULL)));
+	yajl_tree_free(v);
+	free(out);
+}
+END_TEST
+
+/* lazy-pages streams: JSON lines, each one object (a daemon with no source to fetch from fails). */
+START_TEST(lazy_pages_json_lines)
+{
+	char *dir = itest_mkdtemp("lazyjson"), *out, *line, *save = NULL;
+	int n = 0;
+
+	ck_assert_int_eq(itest_run(&out,
+				   "timeout 60 %s lazy-pages --json --image-path %s --page-server 127.0.0.1:1 "
+				   "2>/dev/null",
+				   itest_prog("CKPT_BIN"), dir),
+			 1);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		yajl_val v = parse_json(line);
+		if (n == 0)
+			ck_assert_msg(YAJL_IS_INTEGER(get(v, "pid", NULL)), "%s", line);
+		else
+			ck_assert_msg(YAJL_GET_INTEGER(get(v, "exit_status", NULL)) != 0, "%s", line);
+		yajl_tree_free(v);
+	}
+	ck_assert_int_eq(n, 2);
+	free(out);
+	itest_rmdir(dir);
+}
+END_TEST
+
 START_TEST(version_names_criu)
 {
 	char *out;
@@ -240,6 +288,8 @@ suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, demo_exits_zero);
+	tcase_add_test(tc, demo_json_is_one_object);
+	tcase_add_test(tc, lazy_pages_json_lines);
 	tcase_add_test(tc, version_names_criu);
 	tcase_add_test(tc, checkpoint_and_restore_json);
 	tcase_add_test(tc, failure_is_json_and_exit_1);

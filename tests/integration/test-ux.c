@@ -105,6 +105,55 @@ START_TEST(progress_on_a_terminal_only)
 }
 END_TEST
 
+/* The distinct elapsed times the status line showed in PHASE ("[0.40s]"). */
+static int
+distinct_times(const char *out, const char *phase, char *seen, size_t len)
+{
+	char last[32] = "";
+	int n = 0;
+
+	seen[0] = '\0';
+	for (const char *p = strstr(out, phase); p; p = strstr(p + 1, phase)) {
+		const char *open = p + strlen(phase), *close = strstr(open, "s]");
+		char t[32];
+
+		if (strncmp(open, "... [", 5) != 0 || !close || close - open > 20)
+			continue;
+		snprintf(t, sizeof(t), "%.*s", (int)(close - open - 5), open + 5);
+		if (strcmp(t, last) != 0) {
+			n++;
+			snprintf(last, sizeof(last), "%s", t);
+			snprintf(seen + strlen(seen), len - strlen(seen), " %s", t);
+		}
+	}
+	return n;
+}
+
+/*
+ * criu sends nothing between pre-dump and post-dump while it writes the
+ * memory: the clock on the status line must go on ticking meanwhile (a
+ * few hundred MiB take a few tenths of a second).
+ */
+START_TEST(progress_clock_ticks_during_the_dump)
+{
+	char *dir = itest_mkdtemp("tick"), *cmd, *out, seen[512];
+	pid_t pid = itest_start_workload(dir, 0, 384);
+	int n;
+
+	ck_assert_int_ge(asprintf(&cmd, "%s checkpoint --pid %d --image-path %s/img --leave-running",
+				  itest_prog("CKPT_BIN"), pid, dir),
+			 0);
+	ck_assert_int_eq(run_on_tty(&out, cmd), 0);
+	n = distinct_times(out, "checkpoint: freezing and dumping", seen, sizeof(seen));
+	ck_assert_msg(n >= 2, "the clock froze while criu dumped (elapsed times shown:%s): %s", seen, out);
+	ck_assert_msg(strstr(out, ", downtime "), "no downtime in the summary: %s", out);
+	free(out);
+	free(cmd);
+	kill_tree(pid);
+	itest_rmdir(dir);
+}
+END_TEST
+
 START_TEST(restore_progress_on_a_terminal)
 {
 	char *dir = itest_mkdtemp("rprogress"), *cmd, *out;
@@ -120,6 +169,8 @@ START_TEST(restore_progress_on_a_terminal)
 	snprintf(who, sizeof(who), "restored pid %d from", pid);
 	ck_assert_msg(strstr(out, "restore: restoring... ["), "no phase on the tty: %s", out);
 	ck_assert_msg(strstr(out, who), "no summary: %s", out);
+	/* what the checkpoint's summary has: the size, the phase, the total */
+	ck_assert_msg(strstr(out, " MiB, restore ") && strstr(out, " ms, total "), "a poor summary: %s", out);
 	free(out);
 	free(cmd);
 	ck_assert_int_eq(itest_state(pid) != 0, 1);
@@ -243,6 +294,7 @@ suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, progress_on_a_terminal_only);
+	tcase_add_test(tc, progress_clock_ticks_during_the_dump);
 	tcase_add_test(tc, restore_progress_on_a_terminal);
 	tcase_add_test(tc, json_log_lines_parse);
 	tcase_add_test(tc, inspect_a_real_checkpoint);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yajl/yajl_tree.h>
 
 #include "cli.h"
 #include "opts.h"
@@ -45,6 +46,41 @@ capture_end(void)
 	dup2(saved_stderr, 2);
 	close(saved_stderr);
 	return stderr_buf;
+}
+
+/* Runs fn with stdout captured into a buffer the caller frees. */
+static char *
+capture_stdout(int (*fn)(void *), void *data, int *ret)
+{
+	FILE *tmp = tmpfile();
+	char *out;
+	int saved;
+	long n;
+
+	fflush(stdout);
+	saved = dup(1);
+	dup2(fileno(tmp), 1);
+	*ret = fn(data);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	n = ftell(tmp);
+	out = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+	rewind(tmp);
+	if (n > 0)
+		ck_assert_int_eq(fread(out, 1, (size_t)n, tmp), n);
+	fclose(tmp);
+	return out;
+}
+
+static int
+count_of(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
 }
 
 START_TEST(checkpoint_every_flag)
@@ -323,6 +359,98 @@ START_TEST(restore_bad_values)
 }
 END_TEST
 
+/* An empty path is named, exit 2 (not "invalid options"). */
+START_TEST(empty_paths_are_named)
+{
+	struct global_args g = { 0 };
+	const char *out;
+
+	EXPECT_USAGE("checkpoint: --image-path: the path is empty", "checkpoint", "-p", "5", "--image-path", "");
+	EXPECT_USAGE("checkpoint: --work-path: the path is empty", "checkpoint", "-p", "5", "--work-path", "");
+	EXPECT_USAGE("checkpoint: --parent-path: the path is empty", "checkpoint", "-p", "5", "--parent-path", "");
+	EXPECT_RESTORE_USAGE("restore: --image-path: the path is empty", "restore", "--image-path", "");
+	EXPECT_RESTORE_USAGE("restore: --work-path: the path is empty", "restore", "--work-path", "");
+	EXPECT_RESTORE_USAGE("restore: --pid-file: the path is empty", "restore", "--pid-file", "");
+	capture_start();
+	ck_assert_int_eq(cmd_checkpoint(&g, ARGC("checkpoint", "-p", "5", "--image-path", ""),
+					ARGV("checkpoint", "-p", "5", "--image-path", "")),
+			 EXIT_USAGE);
+	out = capture_end();
+	ck_assert_msg(strstr(out, "--image-path") && !strstr(out, "invalid options"), "%s", out);
+	capture_start();
+	ck_assert_int_eq(cmd_restore(&g, ARGC("restore", "--image-path", ""), ARGV("restore", "--image-path", "")),
+			 EXIT_USAGE);
+	out = capture_end();
+	ck_assert_msg(strstr(out, "--image-path") && !strstr(out, "invalid options"), "%s", out);
+	capture_start();
+	ck_assert_int_eq(cmd_page_server(&g, ARGC("page-server", "--image-path", "", "--port", "1"),
+					 ARGV("page-server", "--image-path", "", "--port", "1")),
+			 EXIT_USAGE);
+	out = capture_end();
+	ck_assert_msg(strstr(out, "page-server: --image-path: the path is empty"), "%s", out);
+}
+END_TEST
+
+/* One value, one message. */
+START_TEST(page_server_value_one_message)
+{
+	static const char *const bad[] = { "1.2.3.4:99999", "1.2.3.4:0", "1.2.3.4:x", ":80", "nocolon", "[::1]80" };
+	struct global_args g = { 0 };
+	const char *out;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct checkpoint_args a;
+
+		capture_start();
+		ck_assert_int_eq(checkpoint_parse(ARGC("checkpoint", "-p", "5", "--page-server", (char *)bad[i]),
+						  ARGV("checkpoint", "-p", "5", "--page-server", (char *)bad[i]), &a),
+				 -EINVAL);
+		out = capture_end();
+		checkpoint_args_free(&a);
+		ck_assert_msg(count_of(out, "ckpt: ") == 1 && count_of(out, "\n") == 1, "for `%s`: %s", bad[i], out);
+		ck_assert_msg(strstr(out, bad[i]), "%s", out);
+	}
+	capture_start();
+	ck_assert_int_eq(cmd_lazy_pages(&g, ARGC("lazy-pages", "--image-path", "/x", "--page-server", "h:99999"),
+					ARGV("lazy-pages", "--image-path", "/x", "--page-server", "h:99999")),
+			 EXIT_USAGE);
+	out = capture_end();
+	ck_assert_msg(count_of(out, "ckpt: ") == 1 && strstr(out, "the port must be from 1 to 65535"), "%s", out);
+}
+END_TEST
+
+static int
+run_version_json(void *data)
+{
+	return cmd_version(data, ARGC("version", "--json"), ARGV("version", "--json"));
+}
+
+/* A failure is the error object checkpoint and restore print, in the one object. */
+START_TEST(version_json_error_is_an_object)
+{
+	struct global_args g = { .criu = "/nonexistent/criu" };
+	yajl_val v, e;
+	char *out;
+	int r;
+
+	capture_start();
+	out = capture_stdout(run_version_json, &g, &r);
+	capture_end();
+	ck_assert_int_eq(r, EXIT_FAIL);
+	ck_assert_int_eq(count_of(out, "\n"), 1);
+	v = yajl_tree_parse(out, NULL, 0);
+	ck_assert_msg(v != NULL, "%s", out);
+	e = yajl_tree_get(v, (const char *[]){ "error", NULL }, yajl_t_any);
+	ck_assert_msg(YAJL_IS_OBJECT(e), "error is not an object: %s", out);
+	ck_assert(YAJL_IS_STRING(yajl_tree_get(e, (const char *[]){ "message", NULL }, yajl_t_any)));
+	ck_assert(YAJL_IS_INTEGER(yajl_tree_get(e, (const char *[]){ "errno", NULL }, yajl_t_any)));
+	ck_assert(YAJL_IS_STRING(yajl_tree_get(v, (const char *[]){ "ckpt_version", NULL }, yajl_t_any)));
+	ck_assert(YAJL_IS_NULL(yajl_tree_get(v, (const char *[]){ "criu_version", NULL }, yajl_t_any)));
+	yajl_tree_free(v);
+	free(out);
+}
+END_TEST
+
 START_TEST(global_options)
 {
 	struct global_args g;
@@ -367,6 +495,9 @@ suite(void)
 	tcase_add_test(tc, container_ids);
 	tcase_add_test(tc, restore_every_flag);
 	tcase_add_test(tc, restore_bad_values);
+	tcase_add_test(tc, empty_paths_are_named);
+	tcase_add_test(tc, page_server_value_one_message);
+	tcase_add_test(tc, version_json_error_is_an_object);
 	tcase_add_test(tc, global_options);
 	suite_add_tcase(s, tc);
 	return s;
