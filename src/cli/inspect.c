@@ -4,6 +4,7 @@
  * running criu. It says so when DIR is not a checkpoint ckpt made (a plain
  * criu dump, or nothing at all) or when the checkpoint is incomplete.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -12,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -26,7 +26,9 @@ static const char inspect_help[] =
 	"\n"
 	"Show what the checkpoint in DIR holds, from its ckpt.json: ckpt and criu versions,\n"
 	"the source, the process tree, the phase times, image sizes and options. criu is\n"
-	"not run. Exits 1 when DIR is not a checkpoint made by ckpt or is incomplete.\n"
+	"not run. The images are checked against the sizes ckpt.json records. Exits 1 when\n"
+	"DIR is not a checkpoint made by ckpt, or is incomplete or damaged (it says which\n"
+	"files are missing or short).\n"
 	"\n"
 	"Options:\n"
 	"      --json    print the manifest (or the error) as one JSON object\n"
@@ -112,6 +114,24 @@ get(yajl_val v, const char *key)
 	return v ? yajl_tree_get(v, path, yajl_t_any) : NULL;
 }
 
+static const char *
+str(yajl_val v, const char *key)
+{
+	yajl_val s = get(v, key);
+
+	return YAJL_IS_STRING(s) ? YAJL_GET_STRING(s) : NULL;
+}
+
+static long long
+num(yajl_val v, const char *key)
+{
+	yajl_val n = get(v, key);
+
+	if (YAJL_IS_INTEGER(n))
+		return YAJL_GET_INTEGER(n);
+	return YAJL_IS_NUMBER(n) ? (long long)YAJL_GET_DOUBLE(n) : 0;
+}
+
 static enum inspect_status
 parse_manifest(struct inspect *in, const char *dir, const char *text)
 {
@@ -159,6 +179,167 @@ check_manifest(struct inspect *in, const char *dir, const char *text)
 	return INSPECT_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The images against the manifest. */
+
+static int
+add_problem(struct inspect *in, const char *name, long long bytes, long long expected)
+{
+	struct inspect_problem *nv = realloc(in->problems, (in->n_problems + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	in->problems = nv;
+	nv[in->n_problems] = (struct inspect_problem){ .name = strdup(name), .bytes = bytes, .expected = expected };
+	if (!nv[in->n_problems].name)
+		return -ENOMEM;
+	in->n_problems++;
+	return 0;
+}
+
+/* The size of a regular file, -1 when it is missing or not a file. */
+static long long
+size_at(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return (long long)st.st_size;
+}
+
+static bool
+is_image(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && strcmp(name + n - 4, ".img") == 0 && !strchr(name, '/');
+}
+
+/* `files`: every criu image by name and size (logs may come and go). */
+static void
+check_files(struct inspect *in, int dirfd, yajl_val files)
+{
+	for (size_t i = 0; i < files->u.array.len; i++) {
+		yajl_val f = files->u.array.values[i];
+		const char *name = str(f, "name");
+		long long want = num(f, "bytes"), got;
+
+		if (!name || !is_image(name))
+			continue;
+		in->n_checked++;
+		got = size_at(dirfd, name);
+		if (got != want && add_problem(in, name, got, want) < 0)
+			return;
+	}
+}
+
+/* Bytes of the images NAME-PREFIX*.img, -1 when there is none. */
+static long long
+kind_bytes(int dirfd, const char *prefix)
+{
+	long long n = -1, sz;
+	struct dirent *de;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 && is_image(de->d_name) &&
+		    (sz = size_at(dirfd, de->d_name)) >= 0)
+			n = (n < 0 ? 0 : n) + sz;
+	closedir(d);
+	return n;
+}
+
+/* A manifest without `files` (an older ckpt): the bytes of each kind. */
+static void
+check_kinds(struct inspect *in, int dirfd, yajl_val bytes)
+{
+	static const struct {
+		const char *key, *prefix, *pattern;
+	} kinds[] = {
+		{ "pages", "pages-", "pages-*.img" },
+		{ "pagemap", "pagemap", "pagemap*.img" },
+		{ "core", "core-", "core-*.img" },
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		long long want = num(bytes, kinds[i].key), got;
+
+		if (want <= 0)
+			continue;
+		in->n_checked++;
+		got = kind_bytes(dirfd, kinds[i].prefix);
+		if (got != want && add_problem(in, kinds[i].pattern, got, want) < 0)
+			return;
+	}
+}
+
+/* "a, b (4096 of 8192 bytes), ... and 3 more", the missing ones or the others. */
+static void
+list_problems(const struct inspect *in, bool missing, char *buf, size_t len)
+{
+	size_t shown = 0, n = 0, off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < in->n_problems; i++) {
+		const struct inspect_problem *p = &in->problems[i];
+		int w = 0;
+
+		if ((p->bytes < 0) != missing)
+			continue;
+		if (++n > 6 || off >= len)
+			continue;
+		if (missing)
+			w = snprintf(buf + off, len - off, "%s%s", shown ? ", " : "", p->name);
+		else if (p->bytes < p->expected)
+			w = snprintf(buf + off, len - off, "%s%s is short (%lld of %lld bytes)", shown ? ", " : "",
+				     p->name, p->bytes, p->expected);
+		else
+			w = snprintf(buf + off, len - off, "%s%s has %lld bytes (the checkpoint wrote %lld)",
+				     shown ? ", " : "", p->name, p->bytes, p->expected);
+		off += w > 0 ? (size_t)w : 0;
+		shown++;
+	}
+	if (n > shown && off < len)
+		snprintf(buf + off, len - off, " and %zu more", n - shown);
+}
+
+static enum inspect_status
+problems_status(struct inspect *in, const char *dir)
+{
+	char missing[512], other[512];
+
+	list_problems(in, true, missing, sizeof(missing));
+	list_problems(in, false, other, sizeof(other));
+	if (missing[0])
+		return set_status(in, INSPECT_INCOMPLETE,
+				  "`%s` is incomplete: missing %s%s%s; it cannot be restored (was it copied partly, "
+				  "or changed after the checkpoint?)",
+				  dir, missing, other[0] ? "; " : "", other);
+	return set_status(in, INSPECT_DAMAGED, "`%s` is damaged: %s; it cannot be restored as it was checkpointed", dir,
+			  other);
+}
+
+static enum inspect_status
+verify_images(struct inspect *in, const char *dir, int dirfd)
+{
+	yajl_val files = get(in->manifest, "files");
+
+	if (YAJL_IS_ARRAY(files))
+		check_files(in, dirfd, files);
+	else
+		check_kinds(in, dirfd, get(in->manifest, "image_bytes"));
+	if (in->n_problems)
+		return problems_status(in, dir);
+	return in->status;
+}
+
 static enum inspect_status
 load_at(struct inspect *in, const char *dir, int dirfd)
 {
@@ -168,6 +349,8 @@ load_at(struct inspect *in, const char *dir, int dirfd)
 	text = read_file_at(dirfd, "ckpt.json", MANIFEST_MAX_BYTES);
 	check_manifest(in, dir, text);
 	free(text);
+	if (in->manifest && (in->status == INSPECT_OK || in->status == INSPECT_INCOMPLETE))
+		verify_images(in, dir, dirfd);
 	return in->status;
 }
 
@@ -191,6 +374,11 @@ inspect_free(struct inspect *in)
 	if (in->manifest)
 		yajl_tree_free(in->manifest);
 	in->manifest = NULL;
+	for (size_t i = 0; i < in->n_problems; i++)
+		free(in->problems[i].name);
+	free(in->problems);
+	in->problems = NULL;
+	in->n_problems = 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -212,24 +400,6 @@ format_bytes(unsigned long long n, char *buf, size_t len)
 		u++;
 	}
 	snprintf(buf, len, "%.1f %s", v, units[u]);
-}
-
-static const char *
-str(yajl_val v, const char *key)
-{
-	yajl_val s = get(v, key);
-
-	return YAJL_IS_STRING(s) ? YAJL_GET_STRING(s) : NULL;
-}
-
-static long long
-num(yajl_val v, const char *key)
-{
-	yajl_val n = get(v, key);
-
-	if (YAJL_IS_INTEGER(n))
-		return YAJL_GET_INTEGER(n);
-	return YAJL_IS_NUMBER(n) ? (long long)YAJL_GET_DOUBLE(n) : 0;
 }
 
 static double
@@ -384,91 +554,71 @@ inspect_print_text(const struct inspect *in, const char *dir, FILE *f)
 	print_tree(m, f);
 	print_times(m, f);
 	print_sizes(m, f);
+	fprintf(f, "%-12s %zu %s as ckpt.json records them\n", "Verified", in->n_checked,
+		YAJL_IS_ARRAY(get(m, "files")) ? "criu images, by name and size," : "kinds of images, by size,");
 	print_options(m, f);
 }
 
 /* ------------------------------------------------------------------------ */
 /* JSON: the manifest as it is, inside {"path":..., "manifest":...}. */
 
+/* "missing": [NAME, ...], "damaged": [{"name", "bytes", "expected"}, ...] */
 static void
-gs(yajl_gen j, const char *s)
+json_problems(yajl_gen j, const struct inspect *in)
 {
-	yajl_gen_string(j, (const unsigned char *)s, strlen(s));
-}
-
-static void
-gen_value(yajl_gen j, yajl_val v)
-{
-	if (YAJL_IS_OBJECT(v)) {
+	json_str(j, "missing");
+	yajl_gen_array_open(j);
+	for (size_t i = 0; i < in->n_problems; i++)
+		if (in->problems[i].bytes < 0)
+			json_str(j, in->problems[i].name);
+	yajl_gen_array_close(j);
+	json_str(j, "damaged");
+	yajl_gen_array_open(j);
+	for (size_t i = 0; i < in->n_problems; i++) {
+		if (in->problems[i].bytes < 0)
+			continue;
 		yajl_gen_map_open(j);
-		for (size_t i = 0; i < v->u.object.len; i++) {
-			gs(j, v->u.object.keys[i]);
-			gen_value(j, v->u.object.values[i]);
-		}
+		json_kv_str(j, "name", in->problems[i].name);
+		json_kv_int(j, "bytes", in->problems[i].bytes);
+		json_kv_int(j, "expected", in->problems[i].expected);
 		yajl_gen_map_close(j);
-	} else if (YAJL_IS_ARRAY(v)) {
-		yajl_gen_array_open(j);
-		for (size_t i = 0; i < v->u.array.len; i++)
-			gen_value(j, v->u.array.values[i]);
-		yajl_gen_array_close(j);
-	} else if (YAJL_IS_STRING(v)) {
-		gs(j, YAJL_GET_STRING(v));
-	} else if (YAJL_IS_NUMBER(v)) {
-		yajl_gen_number(j, v->u.number.r, strlen(v->u.number.r));
-	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
-		yajl_gen_bool(j, YAJL_IS_TRUE(v));
-	} else {
-		yajl_gen_null(j);
 	}
+	yajl_gen_array_close(j);
 }
 
 void
 inspect_print_json(const struct inspect *in, const char *dir, FILE *f)
 {
-	yajl_gen j = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	size_t len;
+	yajl_gen j = json_new();
 
 	yajl_gen_map_open(j);
 	if (in->status == INSPECT_OK) {
-		gs(j, "path"), gs(j, dir);
-		gs(j, "manifest"), gen_value(j, in->manifest);
+		json_kv_str(j, "path", dir);
+		json_str(j, "manifest");
+		json_tree(j, in->manifest);
 	} else {
-		gs(j, "error");
+		json_str(j, "error");
 		yajl_gen_map_open(j);
-		gs(j, "message"), gs(j, in->why);
-		gs(j, "status"), gs(j, inspect_status_name(in->status));
-		gs(j, "path"), gs(j, dir);
+		json_kv_str(j, "message", in->why);
+		json_kv_str(j, "status", inspect_status_name(in->status));
+		json_kv_str(j, "path", dir);
+		json_problems(j, in);
 		yajl_gen_map_close(j);
 	}
 	yajl_gen_map_close(j);
-	yajl_gen_get_buf(j, &buf, &len);
-	fprintf(f, "%.*s\n", (int)len, buf);
-	yajl_gen_free(j);
+	json_emit(j, f);
 }
 
 /* ------------------------------------------------------------------------ */
 
+/* DIR may come before --json. */
 static int
 inspect_parse(int argc, char **argv, bool *json, const char **dir)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int c;
+	int r = parse_json_option("inspect", inspect_help, argc, argv, json);
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		if (c == 'h')
-			return fputs(inspect_help, stdout), 0;
-		if (c != 'j')
-			return usage_error("inspect", "%s `%s`", c == ':' ? "missing value for" : "unknown option",
-					   argv[optind - 1]);
-		*json = true;
-	}
+	if (r <= 0)
+		return r;
 	if (optind >= argc)
 		return usage_error("inspect", "no checkpoint directory given");
 	if (optind + 1 < argc)

@@ -140,9 +140,11 @@ has_suffix(const char *s, const char *sfx)
 	return n >= m && strcmp(s + n - m, sfx) == 0;
 }
 
-static void
+static int
 count_file(struct manifest_sizes *sz, const char *name, uint64_t bytes)
 {
+	struct manifest_file *nv;
+
 	if (has_prefix(name, "pages-") && has_suffix(name, ".img"))
 		sz->pages += bytes;
 	else if (has_prefix(name, "pagemap") && has_suffix(name, ".img"))
@@ -155,6 +157,32 @@ count_file(struct manifest_sizes *sz, const char *name, uint64_t bytes)
 		sz->other += bytes;
 	sz->total += bytes;
 	sz->files++;
+	nv = realloc(sz->list, (sz->n_list + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	sz->list = nv;
+	nv[sz->n_list].bytes = bytes;
+	nv[sz->n_list].name = strdup(name);
+	if (!nv[sz->n_list].name)
+		return -ENOMEM;
+	sz->n_list++;
+	return 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct manifest_file *)a)->name, ((const struct manifest_file *)b)->name);
+}
+
+void
+manifest_sizes_free(struct manifest_sizes *sz)
+{
+	for (size_t i = 0; i < sz->n_list; i++)
+		free(sz->list[i].name);
+	free(sz->list);
+	sz->list = NULL;
+	sz->n_list = 0;
 }
 
 int
@@ -164,7 +192,7 @@ manifest_sizes(int dirfd, struct manifest_sizes *ret)
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int fd;
+	int fd, r = 0;
 
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -174,13 +202,19 @@ manifest_sizes(int dirfd, struct manifest_sizes *ret)
 		close(fd);
 		return -errno;
 	}
-	while ((de = readdir(d))) {
+	while (r == 0 && (de = readdir(d))) {
 		if (strcmp(de->d_name, MANIFEST_FILE) == 0)
 			continue;
 		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-			count_file(&sz, de->d_name, (uint64_t)st.st_size);
+			r = count_file(&sz, de->d_name, (uint64_t)st.st_size);
 	}
 	closedir(d);
+	if (r < 0) {
+		manifest_sizes_free(&sz);
+		return r;
+	}
+	if (sz.n_list)
+		qsort(sz.list, sz.n_list, sizeof(*sz.list), by_name);
 	*ret = sz;
 	return 0;
 }
@@ -346,6 +380,15 @@ gen_sizes(yajl_gen j, const struct manifest_sizes *sz)
 	jg_kv_int(j, "total", (long long)sz->total);
 	yajl_gen_map_close(j);
 	jg_kv_int(j, "image_files", sz->files);
+	jg_str(j, "files");
+	yajl_gen_array_open(j);
+	for (size_t i = 0; i < sz->n_list; i++) {
+		yajl_gen_map_open(j);
+		jg_kv(j, "name", sz->list[i].name);
+		jg_kv_int(j, "bytes", (long long)sz->list[i].bytes);
+		yajl_gen_map_close(j);
+	}
+	yajl_gen_array_close(j);
 }
 
 static void
@@ -440,7 +483,9 @@ manifest_write(const struct manifest *m, const ckpt_opts *o, const struct manife
 
 	if ((r = manifest_sizes(dirfd, &sz)) < 0)
 		return r;
-	if ((r = manifest_json(m, o, run, &sz, &json, &len)) < 0)
+	r = manifest_json(m, o, run, &sz, &json, &len);
+	manifest_sizes_free(&sz);
+	if (r < 0)
 		return r;
 	return write_file_at(dirfd, MANIFEST_FILE, json, len);
 }

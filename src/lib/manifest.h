@@ -41,10 +41,19 @@ struct manifest_run {
 	uint64_t wall_ns;
 };
 
-/* Bytes of the images dir by kind. */
+/* One file of the images dir, as the manifest lists it (`files`). */
+struct manifest_file {
+	char *name;
+	uint64_t bytes;
+};
+
+/* Bytes of the images dir by kind, and every file (sorted by name), so that
+ * `ckpt inspect` can tell a missing or short file. */
 struct manifest_sizes {
 	uint64_t pages, pagemap, core, log, other, total;
 	unsigned files;
+	struct manifest_file *list;
+	size_t n_list;
 };
 
 /* Records the start time and reads the tree rooted at root from /proc.
@@ -53,8 +62,10 @@ void manifest_begin(struct manifest *m, pid_t root);
 void manifest_free(struct manifest *m);
 /* Reads the process tree rooted at root (root first, then breadth first). */
 int manifest_read_tree(pid_t root, struct manifest *m);
-/* Sums the files of a directory by kind (ckpt.json itself excluded). */
+/* Sums the files of a directory by kind and lists them (ckpt.json itself
+ * excluded); free with manifest_sizes_free(). */
 int manifest_sizes(int dirfd, struct manifest_sizes *ret);
+void manifest_sizes_free(struct manifest_sizes *sz);
 /* The manifest as JSON text (heap-allocated, NUL-terminated). */
 int manifest_json(const struct manifest *m, const ckpt_opts *o, const struct manifest_run *run,
 		  const struct manifest_sizes *sz, char **ret, size_t *ret_len);

@@ -286,6 +286,47 @@ START_TEST(inspect_a_real_checkpoint)
 }
 END_TEST
 
+/* Copies of a real checkpoint with an image removed or cut: ckpt.json names them. */
+static void
+expect_inspect(const char *dir, const char *change, int status, const char *needle)
+{
+	char *out;
+
+	ck_assert_int_eq(itest_run(&out, "rm -rf %s/copy && cp -a %s/img %s/copy && cd %s/copy && %s", dir, dir, dir,
+				   dir, change),
+			 0);
+	free(out);
+	ck_assert_int_eq(itest_run(&out, "%s inspect %s/copy 2>&1", itest_prog("CKPT_BIN"), dir), status);
+	ck_assert_msg(strstr(out, needle), "after `%s`: %s", change, out);
+	free(out);
+}
+
+START_TEST(inspect_finds_missing_and_short_images)
+{
+	char *dir = itest_mkdtemp("inspect2"), *out, core[64], rm_core[96];
+	pid_t pid = itest_start_workload(dir, 1, 4);
+
+	ck_assert_int_eq(itest_run(&out, "%s checkpoint -q --pid %d --image-path %s/img --leave-running",
+				   itest_prog("CKPT_BIN"), pid, dir),
+			 0);
+	free(out);
+	snprintf(core, sizeof(core), "missing core-%d.img;", pid);
+	snprintf(rm_core, sizeof(rm_core), "rm core-%d.img", pid);
+	expect_inspect(dir, "true", 0, "criu images, by name and size, as ckpt.json records them");
+	expect_inspect(dir, "rm *.log", 0, "Verified");
+	expect_inspect(dir, rm_core, 1, core);
+	expect_inspect(dir, "rm pages-*.img", 1, "is incomplete: missing pages-1.img");
+	expect_inspect(dir, "truncate -s 4096 pages-1.img", 1, "is damaged: pages-1.img is short (4096 of ");
+	ck_assert_int_eq(itest_run(&out, "%s inspect --json %s/copy", itest_prog("CKPT_BIN"), dir), 1);
+	ck_assert_msg(strstr(out, "\"status\":\"damaged\"") && strstr(out, "\"name\":\"pages-1.img\",\"bytes\":4096"),
+		      "%s", out);
+	yajl_tree_free(parse_json(out));
+	free(out);
+	kill_tree(pid);
+	itest_rmdir(dir);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -298,6 +339,7 @@ suite(void)
 	tcase_add_test(tc, restore_progress_on_a_terminal);
 	tcase_add_test(tc, json_log_lines_parse);
 	tcase_add_test(tc, inspect_a_real_checkpoint);
+	tcase_add_test(tc, inspect_finds_missing_and_short_images);
 	suite_add_tcase(s, tc);
 	return s;
 }

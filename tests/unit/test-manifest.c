@@ -174,6 +174,16 @@ START_TEST(sizes_by_kind)
 	ck_assert_uint_eq(sz.other, 7);
 	ck_assert_uint_eq(sz.total, 12288 + 100 + 300 + 50 + 7);
 	ck_assert_uint_eq(sz.files, 6);
+	/* and every file by name, sorted, for `ckpt inspect` to check */
+	ck_assert_uint_eq(sz.n_list, 6);
+	ck_assert_str_eq(sz.list[0].name, "core-42.img");
+	ck_assert_uint_eq(sz.list[0].bytes, 300);
+	ck_assert_str_eq(sz.list[1].name, "dump.log");
+	ck_assert_str_eq(sz.list[2].name, "inventory.img");
+	ck_assert_str_eq(sz.list[5].name, "pages-2.img");
+	ck_assert_uint_eq(sz.list[5].bytes, 4096);
+	manifest_sizes_free(&sz);
+	ck_assert_ptr_null(sz.list);
 }
 END_TEST
 
@@ -214,6 +224,12 @@ START_TEST(write_then_inspect)
 	ck_assert_double_eq_tol(YAJL_GET_DOUBLE(at(v, "phases_ms", "finish", NULL)), 19.5, 1e-9);
 	ck_assert_int_eq(YAJL_GET_INTEGER(at(v, "image_bytes", "pages", NULL)), 4096);
 	ck_assert_int_eq(YAJL_GET_INTEGER(at(v, "image_bytes", "core", NULL)), 200);
+	ck_assert(YAJL_IS_ARRAY(at(v, "files", NULL, NULL)));
+	ck_assert_uint_eq(YAJL_GET_ARRAY(at(v, "files", NULL, NULL))->len, 3);
+	ck_assert_str_eq(YAJL_GET_STRING(at(YAJL_GET_ARRAY(at(v, "files", NULL, NULL))->values[1], "name", NULL, NULL)),
+			 "inventory.img");
+	ck_assert_int_eq(
+		YAJL_GET_INTEGER(at(YAJL_GET_ARRAY(at(v, "files", NULL, NULL))->values[2], "bytes", NULL, NULL)), 4096);
 	ck_assert(YAJL_IS_TRUE(at(v, "options", "flags", "leave_running")));
 	ck_assert(YAJL_IS_FALSE(at(v, "options", "flags", "tcp_established")));
 	ck_assert_str_eq(YAJL_GET_STRING(at(v, "options", "manage_cgroups_mode", NULL)), "ignore");
@@ -321,6 +337,112 @@ START_TEST(incomplete_and_damaged)
 }
 END_TEST
 
+/* A checkpoint of pages-1.img, core-1.img, inventory.img and dump.log. */
+static void
+write_checkpoint(void)
+{
+	struct manifest_run run = run_of();
+	struct manifest m = { 0 };
+	ckpt_opts *o = NULL;
+
+	put("pages-1.img", 8192);
+	put("core-1.img", 300);
+	put("inventory.img", 10);
+	put("dump.log", 50);
+	ck_assert_int_eq(ckpt_opts_new(&o), 0);
+	ck_assert_int_eq(manifest_write(&m, o, &run, dirfd_), 0);
+	ckpt_opts_free(o);
+}
+
+static enum inspect_status
+load_expecting(enum inspect_status want, const char *needle)
+{
+	struct inspect in;
+	enum inspect_status got = inspect_load(dir, &in);
+
+	ck_assert_msg(got == want, "status %s, not %s: %s", inspect_status_name(got), inspect_status_name(want),
+		      in.why);
+	if (needle)
+		ck_assert_msg(strstr(in.why, needle), "`%s` does not say `%s`", in.why, needle);
+	inspect_free(&in);
+	return got;
+}
+
+START_TEST(missing_or_short_images)
+{
+	char pages[128];
+
+	snprintf(pages, sizeof(pages), "%s/pages-1.img", dir);
+	write_checkpoint();
+	load_expecting(INSPECT_OK, NULL);
+	ck_assert_int_eq(unlinkat(dirfd_, "dump.log", 0), 0); /* logs may go: not needed to restore */
+	load_expecting(INSPECT_OK, NULL);
+
+	ck_assert_int_eq(unlinkat(dirfd_, "core-1.img", 0), 0);
+	load_expecting(INSPECT_INCOMPLETE, "is incomplete: missing core-1.img;");
+	put("core-1.img", 300);
+
+	ck_assert_int_eq(truncate(pages, 4096), 0);
+	load_expecting(INSPECT_DAMAGED, "is damaged: pages-1.img is short (4096 of 8192 bytes);");
+
+	ck_assert_int_eq(unlinkat(dirfd_, "pages-1.img", 0), 0); /* every pages-*.img */
+	ck_assert_int_eq(unlinkat(dirfd_, "inventory.img", 0), 0);
+	load_expecting(INSPECT_INCOMPLETE, "missing inventory.img, pages-1.img;");
+}
+END_TEST
+
+START_TEST(problems_in_json)
+{
+	struct inspect in;
+	char *text = NULL;
+	size_t len = 0;
+	yajl_val v, missing, damaged;
+	FILE *f;
+
+	write_checkpoint();
+	ck_assert_int_eq(unlinkat(dirfd_, "core-1.img", 0), 0);
+	put("pages-1.img", 100);
+	ck_assert_int_eq(inspect_load(dir, &in), INSPECT_INCOMPLETE);
+	ck_assert_uint_eq(in.n_checked, 3);
+	f = open_memstream(&text, &len);
+	inspect_print_json(&in, dir, f);
+	fclose(f);
+	v = yajl_tree_parse(text, NULL, 0);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(YAJL_GET_STRING(at(v, "error", "status", NULL)), "incomplete");
+	missing = at(v, "error", "missing", NULL);
+	damaged = at(v, "error", "damaged", NULL);
+	ck_assert(YAJL_IS_ARRAY(missing) && YAJL_IS_ARRAY(damaged));
+	ck_assert_uint_eq(YAJL_GET_ARRAY(missing)->len, 1);
+	ck_assert_str_eq(YAJL_GET_STRING(YAJL_GET_ARRAY(missing)->values[0]), "core-1.img");
+	ck_assert_uint_eq(YAJL_GET_ARRAY(damaged)->len, 1);
+	ck_assert_str_eq(YAJL_GET_STRING(at(YAJL_GET_ARRAY(damaged)->values[0], "name", NULL, NULL)), "pages-1.img");
+	ck_assert_int_eq(YAJL_GET_INTEGER(at(YAJL_GET_ARRAY(damaged)->values[0], "bytes", NULL, NULL)), 100);
+	ck_assert_int_eq(YAJL_GET_INTEGER(at(YAJL_GET_ARRAY(damaged)->values[0], "expected", NULL, NULL)), 8192);
+	yajl_tree_free(v);
+	free(text);
+	inspect_free(&in);
+}
+END_TEST
+
+/* A manifest of an older ckpt has no `files`: the bytes by kind are checked. */
+START_TEST(older_manifest_by_kind)
+{
+	put_text("ckpt.json", "{\"manifest_version\": 1, \"image_bytes\": {\"pages\": 8192, \"pagemap\": 0, "
+			      "\"core\": 300, \"total\": 8502}}");
+	put("inventory.img", 10);
+	put("core-1.img", 300);
+	load_expecting(INSPECT_INCOMPLETE, "missing pages-*.img;");
+	put("pages-1.img", 4096);
+	put("pages-2.img", 2048);
+	load_expecting(INSPECT_DAMAGED, "pages-*.img is short (6144 of 8192 bytes)");
+	put("pages-2.img", 9000);
+	load_expecting(INSPECT_DAMAGED, "pages-*.img has 13096 bytes (the checkpoint wrote 8192)");
+	put("pages-2.img", 4096);
+	load_expecting(INSPECT_OK, NULL);
+}
+END_TEST
+
 START_TEST(json_error_object)
 {
 	struct inspect in;
@@ -389,6 +511,9 @@ manifest_suite(void)
 	tcase_add_test(tc, not_a_checkpoint);
 	tcase_add_test(tc, plain_criu_dump);
 	tcase_add_test(tc, incomplete_and_damaged);
+	tcase_add_test(tc, missing_or_short_images);
+	tcase_add_test(tc, problems_in_json);
+	tcase_add_test(tc, older_manifest_by_kind);
 	tcase_add_test(tc, json_error_object);
 	tcase_add_test(tc, source_setter);
 	tcase_add_test(tc, bytes_for_people);
