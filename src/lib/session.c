@@ -243,6 +243,16 @@ session_finish(struct session *ss, ckpt_error **err)
 {
 	bool was_reaped = ss->swrk.reaped;
 
+	/*
+	 * Without an error to fill (criu answered, or the caller wants no
+	 * details) criu is reaped in session_close(): the caller's own work
+	 * after the answer (a dump's manifest, its move into place) then
+	 * overlaps criu's exit, which takes about half a millisecond.
+	 */
+	if (!err) {
+		swrk_release(&ss->swrk);
+		return;
+	}
 	/* After a failure (a timeout, a cancel, a broken peer) criu may be stuck
 	 * or never exit: it gets a bounded grace to abort by itself. A criu that
 	 * answered must exit too: one that does not is killed all the same. */

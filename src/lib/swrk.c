@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -65,60 +66,90 @@ swrk_resolve(const char *name, char **ret_path, ckpt_error **err)
 			    name);
 }
 
-/* After fork, before exec: only async-signal-safe calls. Never returns. */
-static void
-child_exec(const struct swrk *s, const char *criu, int sk, int null_fd, const int *fds, size_t n, int errpipe)
+/*
+ * criu's fds: 0 /dev/null (or our terminal), 1 and 2 the output memfd, 3 the
+ * socket, 4.. the inherited fds; nothing else reaches criu. Any source may
+ * sit on a target number 0..SWRK_INHERIT_BASE+n-1, and dup2 onto it would
+ * clobber it. So every source is first copied to hi+k, above all sources and
+ * all targets, then each copy is put on its target.
+ */
+static int
+spawn_fds(posix_spawn_file_actions_t *fa, const struct swrk *s, int sk, int null_fd, const int *fds, size_t n)
+{
+	int hi = MAX(SWRK_INHERIT_BASE + (int)n, MAX(sk, MAX(null_fd, s->out_fd)) + 1);
+	int e;
+
+	for (size_t i = 0; i < n; i++)
+		hi = MAX(hi, fds[i] + 1);
+	if ((e = posix_spawn_file_actions_adddup2(fa, sk, hi)) ||
+	    (e = posix_spawn_file_actions_adddup2(fa, null_fd, hi + 1)) ||
+	    (e = posix_spawn_file_actions_adddup2(fa, s->out_fd, hi + 2)))
+		return e;
+	for (size_t i = 0; i < n; i++)
+		if ((e = posix_spawn_file_actions_adddup2(fa, fds[i], hi + 3 + (int)i)))
+			return e;
+	if ((e = posix_spawn_file_actions_adddup2(fa, hi, SWRK_SOCK_FD)) ||
+	    (e = posix_spawn_file_actions_adddup2(fa, hi + 1, 0)) ||
+	    (e = posix_spawn_file_actions_adddup2(fa, hi + 2, 1)) ||
+	    (e = posix_spawn_file_actions_adddup2(fa, hi + 2, 2)))
+		return e;
+	for (size_t i = 0; i < n; i++)
+		if ((e = posix_spawn_file_actions_adddup2(fa, hi + 3 + (int)i, SWRK_INHERIT_BASE + (int)i)))
+			return e;
+	return posix_spawn_file_actions_addclosefrom_np(fa, SWRK_INHERIT_BASE + (int)n);
+}
+
+/* No signal blocked, every signal at its default, criu in its own process group unless a shell job. */
+static int
+spawn_attrs(posix_spawnattr_t *at, const struct swrk *s)
+{
+	sigset_t none, all;
+	int e;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	if ((e = posix_spawnattr_setsigmask(at, &none)) || (e = posix_spawnattr_setsigdefault(at, &all)) ||
+	    (e = posix_spawnattr_setpgroup(at, 0)))
+		return e;
+	return posix_spawnattr_setflags(at, (short)(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+						    (s->new_pgrp ? POSIX_SPAWN_SETPGROUP : 0)));
+}
+
+/*
+ * Runs criu with posix_spawn(): a vfork, so this process's memory is never
+ * copied (fork's page-table copy and copy-on-write faults cost the caller
+ * about as much as the rest of an operation outside criu), and an exec
+ * failure is reported by posix_spawn() itself.
+ */
+static int
+spawn_criu(struct swrk *s, const char *criu, int sk, int null_fd, const int *fds, size_t n)
 {
 	static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
 				      NULL };
 	char fdarg[] = "3";
 	char *const argv[] = { "criu", "swrk", fdarg, NULL };
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int e, hi = SWRK_INHERIT_BASE + (int)n;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	int e;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	if (s->new_pgrp)
-		setpgid(0, 0);
-	/*
-	 * Any source (socket, /dev/null, output memfd, inherited fds) may sit
-	 * on a target number 0..SWRK_INHERIT_BASE+n-1, and dup2 onto it would
-	 * clobber it. So first copy every source to hi+k, above all sources
-	 * (and the error pipe) and all targets, then dup2 each copy to its target.
-	 */
-	hi = MAX(hi, MAX(MAX(sk, errpipe), MAX(null_fd, s->out_fd)) + 1);
-	for (size_t i = 0; i < n; i++)
-		hi = MAX(hi, fds[i] + 1);
-	if (dup3(sk, hi, O_CLOEXEC) < 0 || dup3(null_fd, hi + 1, O_CLOEXEC) < 0 ||
-	    dup3(s->out_fd, hi + 2, O_CLOEXEC) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++)
-		if (dup3(fds[i], hi + 3 + (int)i, O_CLOEXEC) < 0)
-			goto fail;
-	if (dup2(hi, SWRK_SOCK_FD) < 0 || dup2(hi + 1, 0) < 0 || dup2(hi + 2, 1) < 0 || dup2(hi + 2, 2) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++)
-		if (dup2(hi + 3 + (int)i, SWRK_INHERIT_BASE + (int)i) < 0)
-			goto fail;
-	/* dup2 cleared CLOEXEC on the targets; nothing else may reach criu */
-	if (close_range(SWRK_INHERIT_BASE + (unsigned)n, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		goto fail;
-	execve(criu, s->cli_argv ? (char *const *)s->cli_argv : argv, envp);
-fail:
-	e = errno;
-	(void)!write(errpipe, &e, sizeof(e));
-	_exit(127);
+	if ((e = posix_spawn_file_actions_init(&fa)))
+		return e;
+	if ((e = posix_spawnattr_init(&at))) {
+		posix_spawn_file_actions_destroy(&fa);
+		return e;
+	}
+	if (!(e = spawn_fds(&fa, s, sk, null_fd, fds, n)) && !(e = spawn_attrs(&at, s)))
+		e = posix_spawn(&s->pid, criu, &fa, &at, s->cli_argv ? (char *const *)s->cli_argv : argv, envp);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return e;
 }
 
 int
 swrk_start(struct swrk *s, const char *criu, const int *fds, size_t n, ckpt_error **err)
 {
-	_cleanup_close_ int null_fd = -1, err_r = -1, err_w = -1, child_sk = -1;
-	int sv[2], pipefd[2], e = 0;
-	ssize_t r;
+	_cleanup_close_ int null_fd = -1, child_sk = -1;
+	int sv[2], e;
 
 	s->out_fd = memfd_create("criu-output", MFD_CLOEXEC);
 	if (s->out_fd < 0)
@@ -133,31 +164,15 @@ swrk_start(struct swrk *s, const char *criu, const int *fds, size_t n, ckpt_erro
 		null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null_fd < 0)
 		return ckpt_err_sys(err, errno, "open criu's stdin");
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return ckpt_err_sys(err, errno, "pipe2");
-	err_r = pipefd[0];
-	err_w = pipefd[1];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return ckpt_err_sys(err, errno, "socketpair");
 	s->sk = sv[0];
 	child_sk = sv[1];
-
-	s->pid = fork();
-	if (s->pid < 0)
-		return ckpt_err_sys(err, errno, "fork");
-	if (s->pid == 0)
-		child_exec(s, criu, child_sk, null_fd, fds, n, err_w);
-
-	/* Close our copy of criu's end at once, so criu's death reads as EOF. */
-	close(TAKE_FD(child_sk));
-	close(TAKE_FD(err_w));
-	do
-		r = read(err_r, &e, sizeof(e));
-	while (r < 0 && errno == EINTR);
-	if (r == sizeof(e)) {
-		swrk_stop(s, -1);
+	if ((e = spawn_criu(s, criu, child_sk, null_fd, fds, n))) {
+		s->pid = -1;
 		return ckpt_err_sys(err, e, "exec `%s swrk`", criu);
 	}
+	/* child_sk is closed on return, so that criu's death reads as EOF */
 	return 0;
 }
 
@@ -260,10 +275,20 @@ swrk_output(const struct swrk *s, size_t max)
 }
 
 void
+swrk_release(struct swrk *s)
+{
+	if (s->sk >= 0) {
+		close(s->sk); /* criu reads EOF: a refusal at its next notify */
+		s->sk = -1;
+	}
+	s->let_exit = true;
+}
+
+void
 swrk_cleanup(struct swrk *s)
 {
 	if (s->pid > 0 && !s->reaped)
-		swrk_stop(s, 0);
+		swrk_stop(s, s->let_exit ? SWRK_ABORT_GRACE_MS : 0);
 	if (s->sk >= 0)
 		close(s->sk);
 	if (s->out_fd >= 0)

@@ -23,6 +23,7 @@ struct swrk {
 	bool new_pgrp;		     /* put criu in its own process group */
 	bool tty_stdin;		     /* a shell job: criu's stdin is ours when it is a terminal */
 	const char *const *cli_argv; /* run this criu command line instead of swrk */
+	bool let_exit;		     /* swrk_release(): swrk_cleanup() waits for the exit */
 };
 
 #define SWRK_INIT                                 \
@@ -42,9 +43,14 @@ int swrk_start(struct swrk *s, const char *criu, const int *fds, size_t n_fds, c
 int swrk_stop(struct swrk *s, int grace_ms);
 /* How long a cancelled or timed-out criu gets to abort by itself. */
 #define SWRK_ABORT_GRACE_MS 10000
+/*
+ * Closes the socket and lets criu exit by itself: swrk_cleanup() reaps it
+ * then, giving it SWRK_ABORT_GRACE_MS before a SIGKILL.
+ */
+void swrk_release(struct swrk *s);
 /* What criu printed on stdout/stderr (trimmed, at most max bytes), or NULL. */
 char *swrk_output(const struct swrk *s, size_t max);
-/* Stops the child if still running and releases everything. */
+/* Stops the child if still running (at once, unless released) and releases everything. */
 void swrk_cleanup(struct swrk *s);
 /* Monotonic clock in ns. */
 uint64_t now_ns(void);
