@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -262,9 +263,54 @@ itest_run(char **out, const char *fmt, ...)
 #define EXIT_MAX 32
 
 static pid_t exit_pids[EXIT_MAX];
+static int exit_pidfds[EXIT_MAX];
 static char *exit_cmds[EXIT_MAX];
 static int n_exit_pids, n_exit_cmds;
 static pid_t exit_owner;
+
+/* Is pid (as it is now) a descendant of this process? Walks its parents. */
+static bool
+is_descendant(pid_t pid)
+{
+	for (int depth = 0; pid > 1 && depth < 64; depth++) {
+		char path[64], buf[512], *p;
+		int ppid = 0;
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (!(f = fopen(path, "re")))
+			return false;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1)
+			return false;
+		if (ppid == getpid())
+			return true;
+		pid = ppid;
+	}
+	return false;
+}
+
+/*
+ * pids are reused fast here (pid_max 32768): a registered pid is killed only
+ * if it is still the process it was (its pidfd), or is now a descendant of
+ * this test (a tree restored under the same pid); never someone else's.
+ */
+static void
+exit_kill(int i)
+{
+	if (exit_pids[i] <= 1)
+		return;
+	if (exit_pidfds[i] >= 0 && syscall(SYS_pidfd_send_signal, exit_pidfds[i], SIGKILL, NULL, 0) == 0)
+		waitpid(exit_pids[i], NULL, WNOHANG);
+	else if (is_descendant(exit_pids[i]) && kill(exit_pids[i], SIGKILL) == 0)
+		waitpid(exit_pids[i], NULL, WNOHANG);
+	if (exit_pidfds[i] >= 0)
+		close(exit_pidfds[i]);
+}
 
 static void
 run_exit_cleanup(void)
@@ -272,8 +318,7 @@ run_exit_cleanup(void)
 	if (getpid() != exit_owner)
 		return; /* a forked child of the test: not its job */
 	for (int i = n_exit_pids - 1; i >= 0; i--)
-		if (exit_pids[i] > 1 && kill(exit_pids[i], SIGKILL) == 0)
-			waitpid(exit_pids[i], NULL, WNOHANG);
+		exit_kill(i);
 	for (int i = n_exit_cmds - 1; i >= 0; i--)
 		if (system(exit_cmds[i]) < 0)
 			fprintf(stderr, "cleanup `%s` failed\n", exit_cmds[i]);
@@ -294,8 +339,10 @@ void
 itest_on_exit_kill(pid_t pid)
 {
 	arm_exit_cleanup();
-	if (pid > 1 && n_exit_pids < EXIT_MAX)
+	if (pid > 1 && n_exit_pids < EXIT_MAX) {
+		exit_pidfds[n_exit_pids] = (int)syscall(SYS_pidfd_open, pid, 0);
 		exit_pids[n_exit_pids++] = pid;
+	}
 }
 
 void

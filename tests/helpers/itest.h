@@ -46,7 +46,9 @@ int itest_run(char **out, const char *fmt, ...) __attribute__((format(printf, 2,
 /*
  * Cleanup that survives a failed assertion (Check ends a failing test with
  * exit(), which runs atexit handlers but not the rest of the test): pids to
- * SIGKILL and shell commands to run when the test process exits.
+ * SIGKILL and shell commands to run when the test process exits. A pid is
+ * killed only while it is still the process it was at registration (a
+ * pidfd) or a descendant of the test: never a reused pid of someone else.
  */
 void itest_on_exit_kill(pid_t pid);
 void itest_on_exit_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
