@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "error.h"
 #include "input.h"
@@ -84,6 +87,78 @@ restore_send(struct session *ss, const ckpt_opts *o, struct restore_dirs *d, pid
 	return 0;
 }
 
+/* Is pid alive (not gone, not a zombie)? */
+static bool
+alive(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* The live tree under pid, children before parents, into pids[] (at most max). */
+static size_t
+tree_pids(pid_t pid, pid_t *pids, size_t max, size_t n)
+{
+	char path[64];
+	FILE *f;
+	int child;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	if ((f = fopen(path, "re"))) {
+		while (n < max && fscanf(f, "%d", &child) == 1)
+			if (child > 1)
+				n = tree_pids(child, pids, max, n);
+		fclose(f);
+	}
+	if (n < max && alive(pid))
+		pids[n++] = pid;
+	return n;
+}
+
+#define LEFTOVER_MAX 4096
+
+/*
+ * criu died or failed after it had restored the tasks (post-restore): they
+ * may be stuck in criu's restorer with every signal blocked, or running
+ * with criu's network lock still on. A failed restore must leave nothing:
+ * kill what is left of the tree, so that the images can be restored again.
+ * The root is the one criu named, held by a pidfd since then; criu is
+ * reaped, so it changes nothing any more. Its root is stopped first, so it
+ * forks nothing new while its tree is listed.
+ */
+static void
+kill_restored(struct session *ss, ckpt_error **err)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	struct pollfd p = { .fd = ss->restored_pidfd, .events = POLLIN };
+	size_t n;
+
+	if (!ss->has_restored || ss->restored_pid <= 1 || ss->restored_pidfd < 0 || !alive(ss->restored_pid))
+		return;
+	if (syscall(SYS_pidfd_send_signal, ss->restored_pidfd, SIGSTOP, NULL, 0) < 0)
+		return; /* already gone */
+	if (!(pids = calloc(LEFTOVER_MAX, sizeof(*pids))))
+		return;
+	n = tree_pids(ss->restored_pid, pids, LEFTOVER_MAX, 0);
+	for (size_t i = 0; i + 1 < n; i++)
+		kill(pids[i], SIGKILL);
+	syscall(SYS_pidfd_send_signal, ss->restored_pidfd, SIGKILL, NULL, 0);
+	while (poll(&p, 1, 2000) < 0 && errno == EINTR)
+		;
+	if (n > 0)
+		ckpt_err_prefix(err, 0, "the %zu tasks criu had restored (root %d) were killed", n, ss->restored_pid);
+}
+
 /* criu's "File exists" on restore almost always means the pid is taken. */
 static void
 explain_eexist(ckpt_error **err)
@@ -130,6 +205,7 @@ ckpt_tree_restore(const ckpt_opts *o, ckpt_result **ret, ckpt_error **err)
 out:
 	if (r < 0) {
 		session_finish(&ss, err);
+		kill_restored(&ss, err);
 		explain_eexist(err);
 		ckpt_err_prefix(err, r, "restore from `%s`", o->images_dir ? o->images_dir : "(fd)");
 	}

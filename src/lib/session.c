@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "error.h"
 #include "session.h"
@@ -74,6 +75,12 @@ on_notify(void *data, const char *script, pid_t pid, int fd)
 		return -ENOMEM;
 	if (strcmp(script, "status-ready") == 0)
 		status_ready(o);
+	/* the restored tree exists from here on: keep a handle on its root */
+	if (strcmp(script, "post-restore") == 0 && pid > 1 && !ss->has_restored) {
+		ss->has_restored = true;
+		ss->restored_pid = pid;
+		ss->restored_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	}
 	if (o->notify)
 		r = o->notify(script, pid, fd, o->notify_data);
 	if (r < 0 && ss->callback_ret == 0) {
@@ -243,16 +250,6 @@ session_finish(struct session *ss, ckpt_error **err)
 {
 	bool was_reaped = ss->swrk.reaped;
 
-	/*
-	 * Without an error to fill (criu answered, or the caller wants no
-	 * details) criu is reaped in session_close(): the caller's own work
-	 * after the answer (a dump's manifest, its move into place) then
-	 * overlaps criu's exit, which takes about half a millisecond.
-	 */
-	if (!err) {
-		swrk_release(&ss->swrk);
-		return;
-	}
 	/* After a failure (a timeout, a cancel, a broken peer) criu may be stuck
 	 * or never exit: it gets a bounded grace to abort by itself. A criu that
 	 * answered must exit too: one that does not is killed all the same. */
@@ -283,6 +280,8 @@ session_close(struct session *ss)
 	free(ss->criu);
 	free(ss->callback_script);
 	free(ss->log_path);
+	if (ss->has_restored && ss->restored_pidfd >= 0)
+		close(ss->restored_pidfd);
 	memset(ss, 0, sizeof(*ss));
 	ss->swrk = (struct swrk)SWRK_INIT;
 }

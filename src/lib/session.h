@@ -31,8 +31,11 @@ struct session {
 	size_t n_events;
 	int callback_ret; /* first failure of the user's notify callback */
 	char *callback_script;
-	char *log_path;	   /* where criu's log of the request goes */
-	bool ckpt_refused; /* ckpt itself refused the request: criu's output is noise */
+	char *log_path;	    /* where criu's log of the request goes */
+	bool ckpt_refused;  /* ckpt itself refused the request: criu's output is noise */
+	bool has_restored;  /* a restore reached post-restore: */
+	pid_t restored_pid; /*   the root criu restored, */
+	int restored_pidfd; /*   and a pidfd of it (-1 if none could be opened) */
 };
 
 int session_open(struct session *ss, const ckpt_opts *o, bool pass_inherit_fds, ckpt_error **err);

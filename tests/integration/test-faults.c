@@ -425,25 +425,25 @@ images_sum(const char *images)
 	return sum;
 }
 
-/* Size of the workload's counter file. */
+/* Size of counter file idx of the workload. */
 static off_t
-counter_size(const struct tree *t)
+counter_size(const struct tree *t, int idx)
 {
 	char *p;
 	struct stat st;
 
-	ck_assert_int_ge(asprintf(&p, "%s/counter.0", t->dir), 0);
+	ck_assert_int_ge(asprintf(&p, "%s/counter.%d", t->dir, idx), 0);
 	ck_assert_int_eq(stat(p, &st), 0);
 	free(p);
 	return st.st_size;
 }
 
 static void
-truncate_counter(const struct tree *t, off_t size)
+truncate_counter(const struct tree *t, int idx, off_t size)
 {
 	char *p;
 
-	ck_assert_int_ge(asprintf(&p, "%s/counter.0", t->dir), 0);
+	ck_assert_int_ge(asprintf(&p, "%s/counter.%d", t->dir, idx), 0);
 	ck_assert_int_eq(truncate(p, size), 0);
 	free(p);
 }
@@ -490,7 +490,7 @@ START_TEST(last_good_checkpoint_survives_failures)
 	ck_assert_msg(dump_with(&t, &f0, 0, false, &e) == 0, "dump: %s", ckpt_error_message(e));
 	ck_assert(itest_wait_gone(t.pids[0], 10000));
 	/* criu checks the size of open files on restore: keep the dumped one */
-	size = counter_size(&t);
+	size = counter_size(&t, 0);
 	ck_assert_int_eq(itest_counter(t.dir, 0, &good), 0);
 	sum = images_sum(t.images);
 	ck_assert_int_eq(stat(t.images, &st0), 0);
@@ -514,7 +514,7 @@ START_TEST(last_good_checkpoint_survives_failures)
 	/* the first checkpoint still restores: stop the tree, bring it back */
 	itest_kill(t.pids[0]);
 	ck_assert(itest_wait_gone(t.pids[0], 10000));
-	truncate_counter(&t, size);
+	truncate_counter(&t, 0, size);
 	restore_tree(&t);
 	ck_assert(itest_wait_count(t.dir, 0, good.last + 5, 10000));
 	ck_assert_int_eq(itest_counter(t.dir, 0, &c), 0);
@@ -522,6 +522,99 @@ START_TEST(last_good_checkpoint_survives_failures)
 	ck_assert_msg(c.all_ok, "restored tree saw corrupted memory");
 	assert_tree_runs_intact(&t);
 	tree_stop(&t);
+}
+END_TEST
+
+/*
+ * Faults during a real restore: criu SIGKILLed, or the callback refusing,
+ * at each restore notification. Afterwards either the whole tree runs on
+ * from the checkpoint (the fault came after criu resumed it) or nothing of
+ * it is left (no half-restored or stopped task); the error says what
+ * happened, and the images are untouched: a second restore works.
+ */
+static void
+restore_fault(const char *at, int what)
+{
+	struct fault f = { .at = at, .what = what };
+	struct tree t;
+	struct counter good;
+	ckpt_opts *o;
+	ckpt_result *res = NULL;
+	ckpt_error *e = NULL;
+	unsigned long sum;
+	off_t size, size1;
+	int r;
+
+	tree_start(&t, "rstfault", 1, 4);
+	ck_assert_msg(dump_with(&t, &(struct fault){ .at = "none" }, 0, false, &e) == 0, "dump: %s",
+		      ckpt_error_message(e));
+	ck_assert(itest_wait_all_gone(t.pids, t.n, 10000));
+	size = counter_size(&t, 0);
+	size1 = counter_size(&t, 1);
+	ck_assert_int_eq(itest_counter(t.dir, 0, &good), 0);
+	sum = images_sum(t.images);
+	o = itest_opts(0, t.images);
+	ckpt_opts_set_flag(o, CKPT_FLAG_RST_SIBLING, 1);
+	ckpt_opts_set_notify(o, inject, &f);
+	r = ckpt_tree_restore(o, &res, &e);
+	ck_assert_msg(f.hit, "no `%s` notification (saw %s)", at, f.seen);
+	fprintf(stderr, "# restore notifications: %s\n", f.seen);
+	if (r < 0) {
+		show(at, e);
+		/* criu killed after it made the tasks: ckpt kills them and says so (a failing criu kills them itself) */
+		if (what == F_KILL && strcmp(at, "pre-restore") != 0)
+			assert_contains(e, "tasks criu had restored (root ");
+		for (int i = 0; i < t.n; i++) {
+			itest_wait_gone(t.pids[i], 5000);
+			ck_assert_msg(!itest_state(t.pids[i]), "a failed restore left pid %d in state %c", t.pids[i],
+				      itest_state(t.pids[i]));
+		}
+	} else {
+		fprintf(stderr, "# %s fault after the point of no return: restore succeeded\n", at);
+		ck_assert_int_eq(ckpt_result_pid(res), t.pids[0]);
+		assert_tree_runs_intact(&t);
+		for (int i = t.n - 1; i >= 0; i--)
+			itest_kill(t.pids[i]);
+		ck_assert(itest_wait_all_gone(t.pids, t.n, 10000));
+	}
+	ckpt_result_free(res);
+	res = NULL;
+	ckpt_error_free(e);
+	e = NULL;
+	ck_assert_msg(images_sum(t.images) == sum, "the failed restore changed the images");
+	/* the images still restore (the tree may have run a moment: its files back to their dumped size) */
+	truncate_counter(&t, 0, size);
+	truncate_counter(&t, 1, size1);
+	ckpt_opts_set_notify(o, NULL, NULL);
+	ck_assert_msg(ckpt_tree_restore(o, &res, &e) == 0, "second restore: %s", ckpt_error_message(e));
+	ckpt_result_free(res);
+	ck_assert(itest_wait_count(t.dir, 0, good.last + 3, 10000));
+	assert_tree_runs_intact(&t);
+	ckpt_opts_free(o);
+	tree_stop(&t);
+}
+
+START_TEST(criu_killed_at_pre_restore)
+{
+	restore_fault("pre-restore", F_KILL);
+}
+END_TEST
+
+START_TEST(criu_killed_at_post_restore)
+{
+	restore_fault("post-restore", F_KILL);
+}
+END_TEST
+
+START_TEST(criu_killed_at_pre_resume)
+{
+	restore_fault("pre-resume", F_KILL);
+}
+END_TEST
+
+START_TEST(callback_refuses_post_restore)
+{
+	restore_fault("post-restore", F_REFUSE);
 }
 END_TEST
 
@@ -541,6 +634,10 @@ suite(void)
 	tcase_add_test(tc, deadline_mid_checkpoint);
 	tcase_add_test(tc, cancel_after_post_dump_keeps_checkpoint);
 	tcase_add_test(tc, last_good_checkpoint_survives_failures);
+	tcase_add_test(tc, criu_killed_at_pre_restore);
+	tcase_add_test(tc, criu_killed_at_post_restore);
+	tcase_add_test(tc, criu_killed_at_pre_resume);
+	tcase_add_test(tc, callback_refuses_post_restore);
 	suite_add_tcase(s, tc);
 	return s;
 }
