@@ -44,7 +44,9 @@ if [ $quick = 0 ]; then
 	python3 scripts/tap-summary.py --record "$results" "asan+ubsan-unit" build-asan/meson-logs/asan-unit.json
 	python3 scripts/tap-summary.py --record "$results" "asan+ubsan-integration" \
 		build-asan/meson-logs/asan-integration.json
-	python3 scripts/tap-summary.py --record "$results" "valgrind-unit" build-valgrind/meson-logs/valgrind-unit.json
+	# with --setup valgrind, meson names the log <logbase>-<setup>
+	python3 scripts/tap-summary.py --record "$results" "valgrind-unit" \
+		build-valgrind/meson-logs/valgrind-unit-valgrind.json
 
 	echo "== 4. fuzzing (${FUZZ_SECONDS:-60} s a target)"
 	sh tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" | tee build/fuzz.log
