@@ -429,6 +429,31 @@ START_TEST(criu_version_and_features)
 }
 END_TEST
 
+/* The criu binary is resolved once, to an absolute path without symlinks, before it runs. */
+START_TEST(criu_path_is_resolved_to_an_absolute_path)
+{
+	char *dir = itest_mkdtemp("criupath"), *link, *path = NULL, *real;
+	ckpt_opts *o = itest_opts(0, dir);
+	ckpt_error *err = NULL;
+
+	ck_assert_msg(ckpt_criu_path(NULL, &path, &err) == 0, "%s", ckpt_error_message(err));
+	ck_assert_msg(path[0] == '/', "`%s` is not absolute", path);
+	real = realpath(path, NULL);
+	ck_assert_str_eq(path, real);
+	ck_assert_int_ge(asprintf(&link, "%s/criu-link", dir), 0);
+	ck_assert_int_eq(symlink(real, link), 0);
+	free(path);
+	ck_assert_int_eq(ckpt_opts_set_criu_path(o, link), 0);
+	ck_assert_msg(ckpt_criu_path(o, &path, &err) == 0, "%s", ckpt_error_message(err));
+	ck_assert_str_eq(path, real); /* what runs is the target, not whatever the link says later */
+	free(path);
+	free(real);
+	free(link);
+	ckpt_opts_free(o);
+	itest_rmdir(dir);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -445,6 +470,7 @@ suite(void)
 	tcase_add_test(tc, bad_image_dirs_are_clear_errors);
 	tcase_add_test(tc, missing_criu_binary_is_a_clear_error);
 	tcase_add_test(tc, criu_version_and_features);
+	tcase_add_test(tc, criu_path_is_resolved_to_an_absolute_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
