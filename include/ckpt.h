@@ -512,6 +512,21 @@ CKPT_PUBLIC int ckpt_criu_features(const ckpt_opts *opts, unsigned int requested
  */
 CKPT_PUBLIC int ckpt_lazy_pages_ready(ckpt_error **err);
 /**
+ * The oldest criu that can run a dump or a restore with these options, as
+ * libckpt gates them before criu runs (criu ignores request fields it does
+ * not know, so an option newer than criu is refused, naming it): for example
+ * 31900 for CKPT_NETWORK_LOCK_SKIP, 30900 for CKPT_FLAG_TCP_CLOSE. Runs no
+ * criu; compare with ckpt_criu_version().
+ * @param opts       the options
+ * @param ret_option optional: the option that needs that version
+ *                   ("--network-lock skip"), a static string, or NULL when
+ *                   any criu will do
+ * @return major*10000 + minor*100 + sublevel, 0 when any criu will do, or
+ *         -EINVAL (@p opts NULL).
+ * Thread-safety: safe while no thread modifies @p opts.
+ */
+CKPT_PUBLIC int ckpt_opts_criu_version_needed(const ckpt_opts *opts, const char **ret_option);
+/**
  * Checkpoints the tree rooted at the options' pid into the images dir.
  *
  * Before criu runs, the pid is checked (see ckpt_opts_set_pid()) and options

@@ -318,6 +318,13 @@ uses_lazy(const ckpt_opts *o, enum opts_op op)
 	return o->flags[CKPT_FLAG_LAZY_PAGES];
 }
 
+/* criu announces the lazy page server's readiness with status-ready since 3.15 */
+static bool
+uses_status_fd(const ckpt_opts *o, enum opts_op op)
+{
+	return o->status_fd >= 0 && op != OPTS_OP_RESTORE;
+}
+
 /*
  * criu silently ignores fields it does not know, and some of them change
  * what happens to the tasks (leave_stopped), so every option newer than the
@@ -330,6 +337,7 @@ static const struct version_need needs[] = {
 	{ 31600, "--lsm-mount-context", uses_lsm_mount_context },
 	{ 31200, "--lsm-profile", uses_lsm_profile },
 	{ 30500, "--lazy-pages", uses_lazy },
+	{ 31500, "--status-fd", uses_status_fd },
 	{ 30900, "--tcp-close", uses_tcp_close },
 };
 
@@ -344,4 +352,22 @@ opts_check_version(const ckpt_opts *o, enum opts_op op, int version, ckpt_error 
 				    version / 10000, version / 100 % 100, version % 100);
 	}
 	return 0;
+}
+
+CKPT_PUBLIC int
+ckpt_opts_criu_version_needed(const ckpt_opts *o, const char **ret_option)
+{
+	const char *what = NULL;
+	int need = 0;
+
+	assert_return(o, -EINVAL);
+	for (size_t i = 0; i < ARRAY_SIZE(needs); i++) {
+		if (needs[i].version <= need || !(needs[i].used(o, OPTS_OP_DUMP) || needs[i].used(o, OPTS_OP_RESTORE)))
+			continue;
+		need = needs[i].version;
+		what = needs[i].what;
+	}
+	if (ret_option)
+		*ret_option = what;
+	return need;
 }

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,9 @@
 #include <yajl/yajl_tree.h>
 
 #include "cli.h"
-#include "opts.h"
 #include "commands.h"
+#include "hostcheck.h"
+#include "opts.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
@@ -451,6 +453,150 @@ START_TEST(version_json_error_is_an_object)
 }
 END_TEST
 
+/* Mount tables as /proc/self/mountinfo has them. */
+static const char mountinfo_hybrid[] =
+	"24 1 0:22 / / rw,relatime - ext4 /dev/vda rw\n"
+	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+	"32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid shared:9 - cgroup cgroup rw,cpu,cpuacct\n"
+	"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+	"40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd\n"
+	"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n";
+static const char mountinfo_unified[] =
+	"22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n"
+	"26 21 0:23 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 "
+	"rw,nsdelegate,memory_recursiveprot\n";
+static const char mountinfo_v1[] = "30 23 0:26 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n"
+				   "31 23 0:27 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n";
+
+START_TEST(cgroup_layout_from_mountinfo)
+{
+	struct cg_info cg;
+	char why[1024];
+
+	cg_parse_mountinfo(mountinfo_hybrid, &cg);
+	ck_assert_int_eq(cg.layout, CG_LAYOUT_HYBRID);
+	ck_assert_str_eq(cg_layout_name(cg.layout), "hybrid");
+	ck_assert_str_eq(cg.v2_mount, "/sys/fs/cgroup/unified");
+	ck_assert_str_eq(cg.v1_controllers, "cpu,cpuacct,memory"); /* name=systemd is no controller */
+	ck_assert_str_eq(cg.v1_base, "/sys/fs/cgroup");
+	ck_assert(cg_explain(&cg, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "with no controllers (as crun needs"), "%s", why);
+	/* cgroup2 with controllers left over from v1: what crun needs, and how */
+	snprintf(cg.v2_controllers, sizeof(cg.v2_controllers), "hugetlb rdma");
+	ck_assert(cg_explain(&cg, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "with controllers hugetlb rdma: crun refuses"), "%s", why);
+	ck_assert_msg(strstr(why, "`mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup "
+				  "/sys/fs/cgroup/hugetlb`, `mkdir -p /sys/fs/cgroup/rdma && "),
+		      "%s", why);
+
+	cg_parse_mountinfo(mountinfo_unified, &cg);
+	ck_assert_int_eq(cg.layout, CG_LAYOUT_UNIFIED);
+	ck_assert_str_eq(cg.v2_mount, "/sys/fs/cgroup");
+	ck_assert_str_eq(cg.v1_controllers, "");
+	ck_assert(cg_explain(&cg, why, sizeof(why)));
+	ck_assert_str_eq(why, "cgroup v2 (unified) at /sys/fs/cgroup");
+
+	cg_parse_mountinfo(mountinfo_v1, &cg);
+	ck_assert_int_eq(cg.layout, CG_LAYOUT_LEGACY);
+	ck_assert_str_eq(cg.v1_controllers, "pids,freezer");
+	ck_assert_str_eq(cg.v2_mount, "");
+
+	cg_parse_mountinfo("24 1 0:22 / / rw - ext4 /dev/vda rw\nnot a mount line\n", &cg);
+	ck_assert_int_eq(cg.layout, CG_LAYOUT_NONE);
+	ck_assert(!cg_explain(&cg, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "no cgroup hierarchy is mounted"), "%s", why);
+}
+END_TEST
+
+START_TEST(lsm_lists_and_lines)
+{
+	char buf[64];
+
+	ck_assert(lsm_list_has("lockdown,capability,apparmor", "apparmor"));
+	ck_assert(lsm_list_has("selinux", "selinux"));
+	ck_assert(!lsm_list_has("lockdown,capability,yama", "apparmor"));
+	ck_assert(!lsm_list_has("apparmorx", "apparmor"));
+	ck_assert(!lsm_list_has("", "selinux"));
+	first_line("\n  runc version 1.1.5  \ncommit: x\n", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "runc version 1.1.5");
+	first_line("", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+START_TEST(programs_are_found_and_run)
+{
+	char out[64], *sh = find_program("sh", "/nonexistent:/bin:/usr/bin");
+	char *argv[] = { sh, "-c", "echo out; echo err >&2; exit 3", NULL };
+
+	ck_assert_ptr_nonnull(sh);
+	ck_assert_ptr_null(find_program("no-such-program-here", "/bin:/usr/bin"));
+	ck_assert_int_eq(run_program(argv, false, 5000, out, sizeof(out)), 3);
+	ck_assert_str_eq(out, "out\nerr\n");
+	argv[2] = "kill -TERM $$";
+	ck_assert_int_eq(run_program(argv, false, 5000, out, sizeof(out)), 128 + SIGTERM);
+	argv[2] = "exec sleep 30";
+	ck_assert_int_eq(run_program(argv, false, 200, out, sizeof(out)), 128 + SIGKILL); /* its deadline */
+	free(sh);
+}
+END_TEST
+
+/* Whether a criu binary has libnftables, from its bytes. */
+START_TEST(criu_nftables_from_the_binary)
+{
+	char path[] = "/tmp/ckpt-unit-criu-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd,
+			       "\x7f"
+			       "ELF...libnftables.so.1\0...",
+			       27),
+			 27);
+	ck_assert_int_eq(criu_has_nftables(path), 1);
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(write(fd, "CRIU was built without libnftables support\n", 43), 43);
+	ck_assert_int_eq(criu_has_nftables(path), 0);
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(write(fd,
+			       "\x7f"
+			       "ELF, static",
+			       11),
+			 11);
+	ck_assert_int_eq(criu_has_nftables(path), -1);
+	ck_assert_int_eq(criu_has_nftables("/nonexistent/criu"), -1);
+	close(fd);
+	unlink(path);
+}
+END_TEST
+
+/* The version gates `ckpt check` shows come from the library's own table. */
+START_TEST(criu_version_needed_by_options)
+{
+	ckpt_opts *o;
+	const char *what = "x";
+
+	ck_assert_int_eq(ckpt_opts_criu_version_needed(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(ckpt_opts_new(&o), 0);
+	ck_assert_int_eq(ckpt_opts_criu_version_needed(o, &what), 0);
+	ck_assert_ptr_null(what);
+	ck_assert_int_eq(ckpt_opts_set_flag(o, CKPT_FLAG_TCP_CLOSE, 1), 0);
+	ck_assert_int_eq(ckpt_opts_criu_version_needed(o, &what), 30900);
+	ck_assert_str_eq(what, "--tcp-close");
+	ck_assert_int_eq(ckpt_opts_set_status_fd(o, STDOUT_FILENO), 0);
+	ck_assert_int_eq(ckpt_opts_criu_version_needed(o, &what), 31500);
+	ck_assert_str_eq(what, "--status-fd");
+	ck_assert_int_eq(ckpt_opts_set_network_lock(o, CKPT_NETWORK_LOCK_SKIP), 0);
+	ck_assert_int_eq(ckpt_opts_criu_version_needed(o, &what), 31900);
+	ck_assert_str_eq(what, "--network-lock skip");
+	ckpt_opts_free(o);
+	ck_assert_int_eq(ckpt_opts_new(&o), 0);
+	ck_assert_int_eq(ckpt_opts_set_lsm_profile(o, "selinux:x"), 0); /* a restore option counts too */
+	ck_assert_int_eq(ckpt_opts_criu_version_needed(o, NULL), 31200);
+	ckpt_opts_free(o);
+}
+END_TEST
+
 START_TEST(global_options)
 {
 	struct global_args g;
@@ -498,6 +644,11 @@ suite(void)
 	tcase_add_test(tc, empty_paths_are_named);
 	tcase_add_test(tc, page_server_value_one_message);
 	tcase_add_test(tc, version_json_error_is_an_object);
+	tcase_add_test(tc, cgroup_layout_from_mountinfo);
+	tcase_add_test(tc, lsm_lists_and_lines);
+	tcase_add_test(tc, programs_are_found_and_run);
+	tcase_add_test(tc, criu_nftables_from_the_binary);
+	tcase_add_test(tc, criu_version_needed_by_options);
 	tcase_add_test(tc, global_options);
 	suite_add_tcase(s, tc);
 	return s;
