@@ -5,7 +5,7 @@
 # are checked against), so they cannot drift from the binary being completed.
 # Values are completed for the flags that take a fixed set, paths for the
 # ones that take a file or directory, and container ids (from the runtimes'
-# state directories) where a container is named.
+# state directories, or the --root given) where a container is named.
 
 # Where runc, crun and youki keep their containers' state, one directory per id.
 _CKPT_RUNTIME_ROOTS=${_CKPT_RUNTIME_ROOTS:-"/run/runc /run/crun /run/youki"}
@@ -43,10 +43,44 @@ _ckpt_flags()
 		}'
 }
 
+# The value of FLAG on the command line before the word being completed
+# ("--root DIR", or "--root=DIR", which bash splits into "--root" "=" "DIR").
+_ckpt_option_value()
+{
+	local flag=$1 i
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		[[ ${COMP_WORDS[i]} == "$flag" ]] || continue
+		if [[ ${COMP_WORDS[i + 1]} == "=" ]]; then
+			((i + 2 < COMP_CWORD)) && printf '%s\n' "${COMP_WORDS[i + 2]}"
+		elif ((i + 1 < COMP_CWORD)); then
+			printf '%s\n' "${COMP_WORDS[i + 1]}"
+		fi
+	done | tail -n 1
+}
+
+# Where to look for container ids: the --root given (the runtime's own
+# state root), else the default root of the --runtime given, else every
+# runtime's default root.
+_ckpt_state_roots()
+{
+	local root runtime r
+	root=$(_ckpt_option_value --root)
+	if [[ -n $root ]]; then
+		printf '%s\n' "${root/#\~/$HOME}"
+		return
+	fi
+	runtime=$(_ckpt_option_value --runtime)
+	for r in $_CKPT_RUNTIME_ROOTS; do
+		[[ -z $runtime || ${r##*/} == "$runtime" ]] && printf '%s\n' "$r"
+	done
+}
+
 _ckpt_container_ids()
 {
-	local root d
-	for root in $_CKPT_RUNTIME_ROOTS; do
+	local root d roots
+	roots=$(_ckpt_state_roots)
+	local IFS=$'\n'
+	for root in $roots; do
 		for d in "$root"/*/; do
 			[[ -d $d ]] || continue
 			d=${d%/}

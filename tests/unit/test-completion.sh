@@ -65,10 +65,28 @@ check "ckpt restore w<TAB>: container ids" "web1 web2" "$(complete_words restore
 check "ckpt checkpoint --leave-running <TAB>: after a switch" "db1 web1 web2" \
 	"$(complete_words checkpoint --leave-running '')"
 
-# every flag of checkpoint's --help is offered
-help_flags=$("$bin" checkpoint --help | grep -oE '^ +(-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | sort | tr '\n' ' ' | sed 's/ $//')
-offered=$(complete_words checkpoint -- | tr ' ' '\n' | grep -- '^--' | sort | tr '\n' ' ' | sed 's/ $//')
-check "every flag of checkpoint --help is offered" "$help_flags" "$offered"
+# --root DIR (or --root=DIR): the ids in that state root only; --runtime NAME: its default root
+mkdir -p "$tmp/other/api1" "$tmp/other/api2"
+check "ckpt checkpoint --root DIR <TAB>: ids of that root" "api1 api2" \
+	"$(complete_words checkpoint --runtime runc --root "$tmp/other" '')"
+check "ckpt restore --root=DIR a<TAB>: ids of that root" "api1 api2" \
+	"$(complete_words restore --runtime crun --root = "$tmp/other" a)"
+check "ckpt restore --root DIR w<TAB>: not the default roots' ids" "" \
+	"$(complete_words restore --runtime runc --root "$tmp/other" w)"
+check "ckpt checkpoint --runtime crun <TAB>: crun's ids" "db1" "$(complete_words checkpoint --runtime crun '')"
+check "ckpt checkpoint --runtime runc --leave-running <TAB>" "web1" \
+	"$(complete_words checkpoint --runtime runc --leave-running '')"
+
+# every flag of every subcommand's --help is offered, and nothing else
+commands=$("$bin" --help | awk '/^Commands:/ { on = 1; next } /^$/ { on = 0 } on && /^  [a-z]/ { print $1 }')
+[[ $(wc -w <<<"$commands") -ge 8 ]] || check "ckpt --help lists the commands" "8 or more" "$commands"
+for cmd in $commands; do
+	help_flags=$("$bin" "$cmd" --help | grep -oE '^ +(-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | sort |
+		tr '\n' ' ' | sed 's/ $//')
+	offered=$(complete_words "$cmd" -- | tr ' ' '\n' | grep -- '^--' | sort | tr '\n' ' ' | sed 's/ $//')
+	check "every flag of $cmd --help is offered" "$help_flags" "$offered"
+	[[ -n $help_flags ]] || check "$cmd --help lists flags" "some" "none"
+done
 
 echo "1..$n"
 [[ $failed -eq 0 ]]
