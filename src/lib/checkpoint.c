@@ -356,6 +356,11 @@ dump_send(struct session *ss, const ckpt_opts *o, enum opts_op op, struct dump_d
 
 	if ((r = opts_to_criu(o, op, &fds, &req.opts, err)) < 0)
 		return r;
+	/* see oci/translate.c: a network namespace with only lo has nothing to lock */
+	if (o->netlock_quiet && o->netlock == CKPT_NETWORK_LOCK_DEFAULT && ss->version >= 31900) {
+		req.opts->has_network_lock = true;
+		req.opts->network_lock = CRIU_NETWORK_LOCK_METHOD__SKIP;
+	}
 	if (op == OPTS_OP_PRE_DUMP)
 		req.type = ss->version >= 31700 ? CRIU_REQ_TYPE__SINGLE_PRE_DUMP : CRIU_REQ_TYPE__PRE_DUMP;
 	else

@@ -42,6 +42,7 @@ struct ckpt_opts {
 	int status_fd;
 	enum ckpt_cg_mode cg_mode;
 	enum ckpt_network_lock netlock;
+	bool netlock_quiet; /* a container's loopback-only netns: nothing to lock (criu >= 3.19: skip) */
 	unsigned int empty_ns;
 	char *root;
 	char *freeze_cgroup;

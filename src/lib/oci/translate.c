@@ -122,6 +122,48 @@ dump_namespaces(const struct oci_dump_plan *p, ckpt_opts *o, ckpt_error **err)
 	return 0;
 }
 
+/* Does the init's network namespace have no interface but lo? */
+static bool
+netns_loopback_only(const char *proc, pid_t pid)
+{
+	char path[256], line[512];
+	bool only_lo = true;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d/net/dev", proc, (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (only_lo && fgets(line, sizeof(line), f)) {
+		const char *name = line + strspn(line, " ");
+
+		if (n++ < 2) /* the two header lines */
+			continue;
+		only_lo = strncmp(name, "lo:", 3) == 0;
+	}
+	fclose(f);
+	return only_lo && n > 2;
+}
+
+/*
+ * criu locks a dumped network namespace so that no packet reaches its TCP
+ * connections meanwhile: iptables rules go in while the tasks are frozen and
+ * out again at the end of the restore (here ~6 ms of the dump's frozen time
+ * and ~40 ms of the restore). A namespace with no interface but lo can get
+ * no packet from outside, and without --tcp-established it holds no
+ * connection to keep: there is nothing to lock, and the dump asks criu to
+ * skip the lock (criu >= 3.19; older criu still locks). An explicit
+ * network-lock method is always used as given.
+ */
+static void
+dump_netlock(const struct oci_dump_plan *p, ckpt_opts *o)
+{
+	if (o->netlock != CKPT_NETWORK_LOCK_DEFAULT || o->flags[CKPT_FLAG_TCP_ESTABLISHED] ||
+	    !oci_config_ns(p->cfg, "network"))
+		return;
+	o->netlock_quiet = netns_loopback_only(p->proc, p->st->pid);
+}
+
 int
 oci_dump_to_opts(const struct oci_dump_plan *p, ckpt_opts *o, ckpt_error **err)
 {
@@ -136,6 +178,7 @@ oci_dump_to_opts(const struct oci_dump_plan *p, ckpt_opts *o, ckpt_error **err)
 		return oom(err);
 	if (p->cfg->terminal)
 		ckpt_opts_set_flag(o, CKPT_FLAG_ORPHAN_PTS_MASTER, 1);
+	dump_netlock(p, o);
 	return 0;
 }
 
