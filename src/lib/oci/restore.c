@@ -34,10 +34,10 @@ struct restore_ctx {
 	char *criu_root;
 	bool mounted;
 	int ns_fds[2];
-	/* console socket forwarding */
+	/* notify callbacks: the console socket */
 	ckpt_notify_fn user_notify;
 	void *user_data;
-	int console_ret;
+	ckpt_error *notify_err; /* why a callback of ours made criu abort */
 };
 
 static void
@@ -59,6 +59,7 @@ restore_ctx_free(struct restore_ctx *x)
 	oci_manifest_free(&x->man);
 	oci_descriptors_free(x->desc);
 	oci_cgmounts_free(x->cgm, x->n_cgm);
+	ckpt_error_free(x->notify_err);
 }
 
 /* Reads a small file of the images dir; -ENOENT when it is not there. */
@@ -296,12 +297,29 @@ on_notify(const char *script, pid_t pid, int fd, void *data)
 	int r;
 
 	if (strcmp(script, "orphan-pts-master") == 0 && fd >= 0 && x->co && x->co->console_socket) {
-		if ((r = send_fd(x->co->console_socket, fd)) < 0) {
-			x->console_ret = r;
-			return r;
-		}
+		if ((r = send_fd(x->co->console_socket, fd)) < 0)
+			return ckpt_err_sys(&x->notify_err, -r, "send the pty master to console socket `%s`",
+					    x->co->console_socket);
 	}
 	return x->user_notify ? x->user_notify(script, pid, fd, x->user_data) : 0;
+}
+
+/* A callback of ours that failed is why criu aborted: say so, with criu's log. */
+static int
+notify_failure(struct restore_ctx *x, int r, ckpt_error **err)
+{
+	int e;
+
+	if (!x->notify_err)
+		return r;
+	e = x->notify_err->errno_ > 0 ? x->notify_err->errno_ : EIO;
+	if (err) {
+		if (*err)
+			ckpt_err_set_log(&x->notify_err, (*err)->log_path, (*err)->log_excerpt);
+		ckpt_error_free(*err);
+		*err = TAKE_PTR(x->notify_err);
+	}
+	return -e;
 }
 
 static int
@@ -381,9 +399,7 @@ ckpt_container_restore(const ckpt_opts *opts, const char *id, const ckpt_contain
 		return ckpt_err_prefix(err, r, "restore container");
 	if ((r = restore_prepare(&x, opts, err)) < 0)
 		goto out;
-	r = ckpt_tree_restore(x.o, &res, err);
-	if (r == 0 && x.console_ret < 0)
-		r = ckpt_err_sys(err, -x.console_ret, "send the pty master to `%s`", co->console_socket);
+	r = notify_failure(&x, ckpt_tree_restore(x.o, &res, err), err);
 	if (r < 0)
 		goto out;
 	/* unmount before registering: the restored tree has its own copy of the mounts */
