@@ -362,3 +362,58 @@ oci_cgroup_prepare_dir(const char *dir, ckpt_error **err)
 	}
 	return 0;
 }
+
+static int
+enter_dir(const char *dir, pid_t pid, ckpt_error **err)
+{
+	_cleanup_free_ char *procs = NULL;
+	_cleanup_close_ int fd = -1;
+	char buf[32];
+	int r, n;
+
+	if ((r = oci_cgroup_prepare_dir(dir, err)) < 0 || pid <= 0)
+		return r;
+	if (asprintf(&procs, "%s/cgroup.procs", dir) < 0)
+		return ckpt_err_set(err, ENOMEM, "out of memory");
+	n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, buf, (size_t)n) != n)
+		return ckpt_err_sys(err, errno, "move pid %d into cgroup `%s`", (int)pid, dir);
+	return 0;
+}
+
+int
+oci_cgroup_enter(const char *self_mountinfo, const struct oci_cgmount *cgm, size_t n, const char *path,
+		 const char *fallback, pid_t pid, ckpt_error **err)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int r = 0;
+
+	if (!(f = fopen(self_mountinfo, "re")))
+		return ckpt_err_sys(err, errno, "open `%s`", self_mountinfo);
+	while (r == 0 && getline(&line, &cap, f) > 0) {
+		_cleanup_free_ char *dir = NULL;
+		const char *p = path;
+		struct mnt_line m;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!parse_mountinfo_line(line, &m) || !is_cgroup_fs(m.fstype) || strcmp(m.root, "/") != 0)
+			continue;
+		for (size_t i = 0; i < n && !p; i++)
+			if (strcmp(base_name(cgm[i].key), base_name(m.mountpoint)) == 0)
+				p = cgm[i].path;
+		if (!p)
+			p = fallback;
+		if (!p)
+			continue;
+		if (asprintf(&dir, "%s%s%s", m.mountpoint, p[0] == '/' ? "" : "/", p) < 0) {
+			dir = NULL;
+			r = ckpt_err_set(err, ENOMEM, "out of memory");
+		} else {
+			r = enter_dir(dir, pid, err);
+		}
+	}
+	fclose(f);
+	return r;
+}

@@ -172,6 +172,14 @@ void oci_cgmounts_free(struct oci_cgmount *v, size_t n);
 /* mkdir -p of a cgroup directory; new cpuset cgroups get their parent's cpus and mems. */
 int oci_cgroup_prepare_dir(const char *dir, ckpt_error **err);
 /*
+ * Creates the container's cgroup in every hierarchy mounted on this host
+ * and, when pid > 0, puts pid in it (what criu leaves to its caller in
+ * ignore, props and none modes): path when given, else the directory
+ * recorded for that hierarchy in cgm, else fallback.
+ */
+int oci_cgroup_enter(const char *self_mountinfo, const struct oci_cgmount *cgm, size_t n, const char *path,
+		     const char *fallback, pid_t pid, ckpt_error **err);
+/*
  * Images without ckpt-container.json (made by `runc checkpoint`): one mount
  * per cgroup-v1 hierarchy of this host, at dest/<its name>, showing path.
  */

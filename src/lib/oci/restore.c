@@ -34,10 +34,11 @@ struct restore_ctx {
 	char *criu_root;
 	bool mounted;
 	int ns_fds[2];
-	/* notify callbacks: the console socket */
+	/* notify callbacks: the console socket, cgroups in ignore mode */
 	ckpt_notify_fn user_notify;
 	void *user_data;
 	ckpt_error *notify_err; /* why a callback of ours made criu abort */
+	bool cg_entered;
 };
 
 static void
@@ -289,6 +290,33 @@ send_fd(const char *path, int fd)
 	return sendmsg(sk, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
+/*
+ * The container's cgroups where criu does not make them. In ignore mode
+ * criu leaves the tree in its own cgroups: the root task goes into the
+ * container's, as runc does, before it forks the others (criu sends
+ * setup-namespaces with its pid once the namespaces exist and before the
+ * tree is forked; post-restore only when there were no namespaces). In
+ * props and none modes criu needs the cgroups to exist (pid 0: only made).
+ */
+static int
+enter_cgroups(struct restore_ctx *x, pid_t pid, ckpt_error **err)
+{
+	_cleanup_free_ char *fallback = NULL;
+	const char *path = x->co ? x->co->cgroup : NULL;
+
+	x->cg_entered = pid > 0;
+	if (x->has_man && x->man.cgroup_path)
+		fallback = strdup(x->man.cgroup_path);
+	else if (x->cfg.cgroups_path && x->cfg.cgroups_path[0] == '/')
+		fallback = strdup(x->cfg.cgroups_path);
+	else if (asprintf(&fallback, "/%s", x->id) < 0)
+		fallback = NULL;
+	if (!fallback)
+		return ckpt_err_set(err, ENOMEM, "out of memory");
+	return oci_cgroup_enter("/proc/self/mountinfo", x->has_man ? x->man.cgmounts : x->cgm,
+				x->has_man ? x->man.n_cgmounts : x->n_cgm, path, fallback, pid, err);
+}
+
 /* criu hands the restored terminal's new pty master over with orphan-pts-master. */
 static int
 on_notify(const char *script, pid_t pid, int fd, void *data)
@@ -301,6 +329,10 @@ on_notify(const char *script, pid_t pid, int fd, void *data)
 			return ckpt_err_sys(&x->notify_err, -r, "send the pty master to console socket `%s`",
 					    x->co->console_socket);
 	}
+	if (x->o->cg_mode == CKPT_CG_IGNORE && pid > 0 && !x->cg_entered &&
+	    (strcmp(script, "setup-namespaces") == 0 || strcmp(script, "post-restore") == 0) &&
+	    (r = enter_cgroups(x, pid, &x->notify_err)) < 0)
+		return r;
 	return x->user_notify ? x->user_notify(script, pid, fd, x->user_data) : 0;
 }
 
@@ -337,6 +369,8 @@ restore_prepare(struct restore_ctx *x, const ckpt_opts *opts, ckpt_error **err)
 		return ckpt_err_set(err, EINVAL,
 				    "the container has a terminal: a console socket is needed to receive "
 				    "its new pty master");
+	if ((x->o->cg_mode == CKPT_CG_PROPS || x->o->cg_mode == CKPT_CG_NONE) && (r = enter_cgroups(x, 0, err)) < 0)
+		return r;
 	if ((r = mount_criu_root(x, err)) < 0)
 		return r;
 	p = (struct oci_restore_plan){

@@ -230,8 +230,13 @@ restore_cgroup_mounts(const struct oci_restore_plan *p, ckpt_opts *o, ckpt_error
 
 		if ((r = oci_cgroup_host_dir(p->self_mountinfo, p->cgmounts[i].key, path, &dir, err)) < 0)
 			return r;
-		/* criu binds it before it creates the cgroups: make sure it exists */
-		if ((r = oci_cgroup_prepare_dir(dir, err)) < 0)
+		/*
+		 * criu creates the cgroups of the image, but binds this one whatever
+		 * the image says (ignore mode, a guessed path): make sure it exists.
+		 * Not in strict mode: criu then refuses a cgroup that already exists,
+		 * and creates them all itself before it mounts anything.
+		 */
+		if (o->cg_mode != CKPT_CG_STRICT && (r = oci_cgroup_prepare_dir(dir, err)) < 0)
 			return r;
 		if ((r = add_ext_mount(o, p->cgmounts[i].key, dir, err)) < 0)
 			return r;
