@@ -356,39 +356,48 @@ checkpoint_run(const void *args, const ckpt_opts *o, ckpt_result **res, ckpt_err
 	return a->pre_dump ? ckpt_tree_pre_dump(o, res, err) : ckpt_tree_dump(o, res, err);
 }
 
+/* SIGINT, SIGTERM and SIGHUP cancel it: criu is stopped, the tree resumes. */
 static void
-log_start(const struct global_args *g, const struct checkpoint_args *a)
+checkpoint_before(const void *args, struct operation *op)
 {
+	const struct checkpoint_args *a = args;
+
+	catch_stop_signals(op->o);
 	if (a->container_id)
-		log_event(g, "info", "checkpoint container %s into %s", a->container_id, a->image_path);
+		log_event(op->out.g, "info", "checkpoint container %s into %s", a->container_id, a->image_path);
 	else
-		log_event(g, "info", "checkpoint pid %d into %s", a->pid, a->image_path);
+		log_event(op->out.g, "info", "checkpoint pid %d into %s", a->pid, a->image_path);
 }
 
-/* SIGINT, SIGTERM and SIGHUP cancel it: criu is stopped, the tree resumes,
- * ckpt exits 128+signal. */
+/* A cancelled checkpoint exits 128+signal. */
+static int
+checkpoint_after(const void *args, struct operation *op, int ret)
+{
+	const struct checkpoint_args *a = args;
+
+	if (ret != EXIT_OK)
+		return cli_stop_signal ? 128 + cli_stop_signal : ret;
+	return print_checkpoint(&op->out, op->res, a->pre_dump);
+}
+
+static const struct operation_kind checkpoint_kind = {
+	.cmd = "checkpoint",
+	.build = checkpoint_build,
+	.run = checkpoint_run,
+	.before = checkpoint_before,
+	.after = checkpoint_after,
+};
+
 int
 cmd_checkpoint(const struct global_args *g, int argc, char **argv)
 {
 	struct checkpoint_args a;
-	struct operation op;
 	int ret = checkpoint_parse(argc, argv, &a);
 
-	if (ret <= 0) {
-		checkpoint_args_free(&a);
-		return ret == 0 ? EXIT_OK : EXIT_USAGE;
-	}
-	ret = operation_begin(&op, g, "checkpoint", a.json, a.quiet, checkpoint_build, &a);
-	if (ret == EXIT_OK) {
-		catch_stop_signals(op.o);
-		log_start(g, &a);
-		ret = operation_run(&op, "checkpoint", checkpoint_run, &a);
-		if (ret != EXIT_OK && cli_stop_signal)
-			ret = 128 + cli_stop_signal;
-		else if (ret == EXIT_OK)
-			ret = print_checkpoint(&op.out, op.res, a.pre_dump);
-	}
-	operation_end(&op);
+	if (ret > 0)
+		ret = operation_main(&checkpoint_kind, g, &a, a.json, a.quiet);
+	else
+		ret = ret == 0 ? EXIT_OK : EXIT_USAGE;
 	checkpoint_args_free(&a);
 	return ret;
 }

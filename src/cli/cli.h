@@ -102,13 +102,20 @@ struct operation {
 };
 typedef int (*operation_build_fn)(const void *args, ckpt_opts *o);
 typedef int (*operation_run_fn)(const void *args, const ckpt_opts *o, ckpt_result **res, ckpt_error **err);
-/* EXIT_OK, or EXIT_USAGE / EXIT_FAIL after a message. */
-int operation_begin(struct operation *op, const struct global_args *g, const char *cmd, bool json, bool quiet,
-		    operation_build_fn build, const void *args);
-/* Runs fn with progress on a terminal: EXIT_OK (op->res set) or the exit
- * status of the error it printed. */
-int operation_run(struct operation *op, const char *verb, operation_run_fn fn, const void *args);
-void operation_end(struct operation *op);
+/* What a command adds to the flow: its request, its call, and (optional)
+ * what it does before the call and with its result. */
+struct operation_kind {
+	const char *cmd;
+	operation_build_fn build;
+	operation_run_fn run;
+	void (*before)(const void *args, struct operation *op);
+	/* ret: EXIT_OK (op->res set) or the exit status of the error printed */
+	int (*after)(const void *args, struct operation *op, int ret);
+};
+/* Builds the request, runs it with progress on a terminal, prints the error
+ * or lets k->after print the result, frees everything: the exit status. */
+int operation_main(const struct operation_kind *k, const struct global_args *g, const void *args, bool json,
+		   bool quiet);
 
 /*
  * Progress on a terminal: one status line on stderr, "<verb>: <phase>...

@@ -15,7 +15,7 @@ const struct command cli_commands[] = {
 	{ "page-server", cmd_page_server, "receive a migration's memory pages (criu page server)" },
 	{ "lazy-pages", cmd_lazy_pages, "serve a lazy restore's memory from a migration source" },
 	{ "check", cmd_check, "check what criu, the kernel and ckpt support here" },
-	{ "inspect", cmd_inspect, "show what a checkpoint holds, from its ckpt.json" },
+	{ "inspect", cmd_inspect, "show what a checkpoint holds and check its images" },
 	{ "version", cmd_version, "print ckpt's and criu's versions" },
 	{ "demo", cmd_demo, "checkpoint and restore a built-in counter, show it carried on" },
 	{},

@@ -125,8 +125,10 @@ exit_status_of(int st)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* The request of both commands: criu, the images and work dirs, the page server. */
 static int
-ps_opts(const struct global_args *g, const struct ps_args *a, ckpt_opts **ret)
+migrate_opts(const struct global_args *g, const char *image, const char *work, const char *address, int port,
+	     ckpt_opts **ret)
 {
 	ckpt_opts *o = NULL;
 	int r = ckpt_opts_new(&o);
@@ -134,13 +136,12 @@ ps_opts(const struct global_args *g, const struct ps_args *a, ckpt_opts **ret)
 	if (r >= 0)
 		r = apply_global(g, o);
 	if (r >= 0)
-		r = ckpt_opts_set_images_dir(o, a->image_path);
-	if (r >= 0 && a->work_path)
-		r = ckpt_opts_set_work_dir(o, a->work_path);
+		r = ckpt_opts_set_images_dir(o, image);
+	if (r >= 0 && work)
+		r = ckpt_opts_set_work_dir(o, work);
 	if (r >= 0)
-		r = ckpt_opts_set_page_server(o, a->address, (int)a->port);
+		r = ckpt_opts_set_page_server(o, address, port);
 	if (r < 0) {
-		fprintf(stderr, "ckpt: page-server: cannot build the request: %s\n", strerror(-r));
 		ckpt_opts_free(o);
 		return r;
 	}
@@ -162,8 +163,8 @@ cmd_page_server(const struct global_args *g, int argc, char **argv)
 	if (r <= 0)
 		return r == 0 ? EXIT_OK : EXIT_USAGE;
 	out_init(&out, g, a.json, false);
-	if (ps_opts(g, &a, &o) < 0)
-		return EXIT_FAIL;
+	if ((r = migrate_opts(g, a.image_path, a.work_path, a.address, (int)a.port, &o)) < 0)
+		return out_error(&out, "page-server", NULL, r);
 	catch_stop_signals(o);
 	r = ckpt_page_server_start(o, &ps, &err);
 	if (r >= 0) {
@@ -242,16 +243,8 @@ lazy_start(const struct global_args *g, const struct lazy_args *a, const struct 
 {
 	ckpt_opts *o = NULL;
 	ckpt_error *err = NULL;
-	int r = ckpt_opts_new(&o);
+	int r = migrate_opts(g, a->image_path, a->work_path, a->address, a->port, &o);
 
-	if (r >= 0)
-		r = apply_global(g, o);
-	if (r >= 0)
-		r = ckpt_opts_set_images_dir(o, a->image_path);
-	if (r >= 0 && a->work_path)
-		r = ckpt_opts_set_work_dir(o, a->work_path);
-	if (r >= 0)
-		r = ckpt_opts_set_page_server(o, a->address, a->port);
 	if (r >= 0)
 		r = ckpt_lazy_pages_start(o, pid, &err);
 	ckpt_opts_free(o);

@@ -5,7 +5,7 @@
 
 #include "cli.h"
 
-int
+static int
 operation_begin(struct operation *op, const struct global_args *g, const char *cmd, bool json, bool quiet,
 		operation_build_fn build, const void *args)
 {
@@ -26,7 +26,7 @@ operation_begin(struct operation *op, const struct global_args *g, const char *c
 	return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 }
 
-int
+static int
 operation_run(struct operation *op, const char *verb, operation_run_fn fn, const void *args)
 {
 	struct progress p = { .out = &op->out, .verb = verb };
@@ -42,7 +42,7 @@ operation_run(struct operation *op, const char *verb, operation_run_fn fn, const
 	return EXIT_OK;
 }
 
-void
+static void
 operation_end(struct operation *op)
 {
 	ckpt_error_free(op->err);
@@ -51,4 +51,21 @@ operation_end(struct operation *op)
 	op->err = NULL;
 	op->res = NULL;
 	op->o = NULL;
+}
+
+int
+operation_main(const struct operation_kind *k, const struct global_args *g, const void *args, bool json, bool quiet)
+{
+	struct operation op;
+	int ret = operation_begin(&op, g, k->cmd, json, quiet, k->build, args);
+
+	if (ret == EXIT_OK) {
+		if (k->before)
+			k->before(args, &op);
+		ret = operation_run(&op, k->cmd, k->run, args);
+		if (k->after)
+			ret = k->after(args, &op, ret);
+	}
+	operation_end(&op);
+	return ret;
 }

@@ -298,13 +298,26 @@ restore_run(const void *args, const ckpt_opts *o, ckpt_result **res, ckpt_error 
 	return a->container_id ? restore_container(a, o, res, err) : ckpt_tree_restore(o, res, err);
 }
 
+/* Without -d, ckpt becomes the subreaper of the tree's orphans. */
+static void
+restore_before(const void *args, struct operation *op)
+{
+	const struct restore_args *a = args;
+
+	if (!a->detach && !a->no_subreaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
 /* After a restore: the pid file, the result, then (without -d) the tree's end. */
 static int
-restore_done(const struct restore_args *a, const struct operation *op)
+restore_after(const void *args, struct operation *op, int ret)
 {
+	const struct restore_args *a = args;
 	pid_t pid = ckpt_result_pid(op->res);
 	int r;
 
+	if (ret != EXIT_OK)
+		return ret;
 	if (a->pid_file && (r = write_pid_file(a->pid_file, pid)) < 0) {
 		fprintf(stderr, "ckpt: restore: write pid file `%s`: %s\n", a->pid_file, strerror(-r));
 		return EXIT_FAIL;
@@ -313,26 +326,24 @@ restore_done(const struct restore_args *a, const struct operation *op)
 	return a->detach ? EXIT_OK : wait_restored(pid);
 }
 
+static const struct operation_kind restore_kind = {
+	.cmd = "restore",
+	.build = restore_build,
+	.run = restore_run,
+	.before = restore_before,
+	.after = restore_after,
+};
+
 int
 cmd_restore(const struct global_args *g, int argc, char **argv)
 {
 	struct restore_args a;
-	struct operation op;
 	int ret = restore_parse(argc, argv, &a);
 
-	if (ret <= 0) {
-		restore_args_free(&a);
-		return ret == 0 ? EXIT_OK : EXIT_USAGE;
-	}
-	ret = operation_begin(&op, g, "restore", a.json, a.quiet, restore_build, &a);
-	if (ret == EXIT_OK) {
-		if (!a.detach && !a.no_subreaper)
-			prctl(PR_SET_CHILD_SUBREAPER, 1);
-		ret = operation_run(&op, "restore", restore_run, &a);
-		if (ret == EXIT_OK)
-			ret = restore_done(&a, &op);
-	}
-	operation_end(&op);
+	if (ret > 0)
+		ret = operation_main(&restore_kind, g, &a, a.json, a.quiet);
+	else
+		ret = ret == 0 ? EXIT_OK : EXIT_USAGE;
 	restore_args_free(&a);
 	return ret;
 }
