@@ -140,6 +140,8 @@ START_TEST(progress_clock_ticks_during_the_dump)
 	pid_t pid = itest_start_workload(dir, 0, 384);
 	int n;
 
+	itest_on_exit_kill(pid); /* 384 MiB must not outlive a failed test */
+	itest_on_exit_run("rm -rf '%s'", dir);
 	ck_assert_int_ge(asprintf(&cmd, "%s checkpoint --pid %d --image-path %s/img --leave-running",
 				  itest_prog("CKPT_BIN"), pid, dir),
 			 0);
@@ -304,8 +306,10 @@ expect_inspect(const char *dir, const char *change, int status, const char *need
 START_TEST(inspect_finds_missing_and_short_images)
 {
 	char *dir = itest_mkdtemp("inspect2"), *out, core[64], rm_core[96];
-	pid_t pid = itest_start_workload(dir, 1, 4);
+	pid_t pid = itest_start_workload(dir, 0, 4);
 
+	itest_on_exit_kill(pid);
+	itest_on_exit_run("rm -rf '%s'", dir);
 	ck_assert_int_eq(itest_run(&out, "%s checkpoint -q --pid %d --image-path %s/img --leave-running",
 				   itest_prog("CKPT_BIN"), pid, dir),
 			 0);
