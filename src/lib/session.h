@@ -33,6 +33,7 @@ struct session {
 	char *callback_script;
 	char *log_path;	    /* where criu's log of the request goes */
 	bool ckpt_refused;  /* ckpt itself refused the request: criu's output is noise */
+	bool answered_ok;   /* criu's last answer to session_request() was a success */
 	bool has_restored;  /* a restore reached post-restore: */
 	pid_t restored_pid; /*   the root criu restored, */
 	int restored_pidfd; /*   and a pidfd of it (-1 if none could be opened) */
