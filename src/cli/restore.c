@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -155,6 +157,31 @@ restore_opt(int c, const char *arg, void *data)
 	}
 }
 
+/*
+ * The pid file is written after the restore: a directory that cannot take
+ * it is found out now, before a tree is restored that ckpt could not name.
+ */
+static int
+check_pid_file(const char *path)
+{
+	char copy[4096];
+	const char *dir;
+	struct stat st;
+
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+		return usage_error("restore", "--pid-file: the path is too long");
+	dir = dirname(copy);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return usage_error("restore", "--pid-file: `%s` is a directory", path);
+	if (stat(dir, &st) < 0)
+		return usage_error("restore", "--pid-file: directory `%s`: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return usage_error("restore", "--pid-file: `%s` is not a directory", dir);
+	if (access(dir, W_OK | X_OK) < 0)
+		return usage_error("restore", "--pid-file: directory `%s` is not writable: %s", dir, strerror(errno));
+	return 0;
+}
+
 int
 restore_parse(int argc, char **argv, struct restore_args *a)
 {
@@ -177,6 +204,8 @@ restore_parse(int argc, char **argv, struct restore_args *a)
 		return usage_error("restore", "--root needs --runtime");
 	if (a->tcp_close && a->tcp_established)
 		return usage_error("restore", "--tcp-close and --tcp-established cannot be combined");
+	if (a->pid_file && check_pid_file(a->pid_file) < 0)
+		return -EINVAL;
 	return 1;
 }
 

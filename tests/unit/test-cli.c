@@ -358,6 +358,9 @@ START_TEST(restore_bad_values)
 	EXPECT_RESTORE_USAGE("invalid container id", "restore", "..");
 	EXPECT_RESTORE_USAGE("are for containers", "restore", "--bundle", "/b");
 	EXPECT_RESTORE_USAGE("--root needs --runtime", "restore", "--root", "/r", "web");
+	EXPECT_RESTORE_USAGE("--pid-file: directory `/nonexistent/ckpt`: No such file or directory", "restore",
+			     "--pid-file", "/nonexistent/ckpt/pid");
+	EXPECT_RESTORE_USAGE("--pid-file: `/tmp` is a directory", "restore", "--pid-file", "/tmp");
 }
 END_TEST
 
