@@ -377,25 +377,41 @@ PROC_METHODS = ["ckpt-cli", "libckpt", "criu-cli", "libcriu"]
 
 
 class Workload:
+    """A workload in its own pid namespace (unshare --pid --fork), so that a
+    restore never finds one of its pids taken by another process of the
+    machine (the tree is restored with its namespace's pids; its pids on the
+    host are new after each restore)."""
+
     def __init__(self, bench, kind, n, netns=None):
         self.b, self.kind, self.n = bench, kind, n
         self.result = os.path.join(bench.scratch, bench.name(f"result-{kind}{n}"))
         r, w = os.pipe()
-        argv = [bench.bin["workload"], kind, str(n), self.result, str(w)]
+        argv = [shutil.which("unshare"), "--pid", "--fork", bench.bin["workload"], kind, str(n), self.result, str(w)]
         if netns:
             argv = [shutil.which("nsenter"), f"--net={netns}"] + argv
         os.set_inheritable(w, True)
-        self.pid = os.posix_spawn(argv[0], argv, os.environ)
+        holder = os.posix_spawn(argv[0], argv, os.environ)
         os.close(w)
-        bench.live.add(self.pid)
         with os.fdopen(r, "rb") as f:
             if f.read(1) != b"r":
                 raise BenchError(f"workload {kind} {n} did not start")
-        self.pids = bench.tree_pids(self.pid)
+        kids = bench.tree_pids(holder)[1:]
+        if not kids:
+            raise BenchError(f"workload {kind} {n}: no process under unshare")
+        self.pid = kids[0]  # the namespace's init: the root criu dumps
+        bench.live.add(self.pid)
+        self.pids = bench.tree_pids(self.pid) + [holder]  # unshare exits with its child
 
     def gone(self):
         """After a dump that killed it: wait until every pid is free again."""
         self.b.wait_gone(self.pids)
+
+    def restored(self, pid):
+        """The tree runs again, with pid as its root's pid on the host."""
+        self.b.live.discard(self.pid)
+        self.pid = pid
+        self.b.live.add(pid)
+        self.pids = self.b.tree_pids(pid)
 
     def verify(self, timeout=60.0):
         rm_rf(self.result)
@@ -445,17 +461,51 @@ def proc_dump(b, method, pid, img, ps=None, netns=None):
     raise ValueError(method)
 
 
+def read_pid(path):
+    with open(path) as f:
+        return int(f.read().strip())
+
+
+def keep_logs(b, img, what):
+    """Copies criu's logs of a failed operation into the results dir."""
+    for name in ("dump.log", "restore.log", "work/dump.log", "work-restore/restore.log"):
+        src = os.path.join(img, name)
+        if os.path.exists(src):
+            shutil.copy(src, os.path.join(b.args.out, f"failed-{b.name(what)}-{os.path.basename(name)}"))
+
+
 def proc_restore(b, method, img, netns=None):
+    """Restores from img, retrying once after a failure (kept and reported:
+    a failed attempt is never timed); the result's "pid" is the restored
+    root's host pid."""
+    try:
+        return proc_restore_once(b, method, img, netns)
+    except BenchError as e:
+        keep_logs(b, img, f"restore-{method}")
+        b.extra.setdefault("retries", []).append(f"restore {method} {os.path.basename(img)}: {e}")
+        log(f"restore failed, retrying once: {e}")
+        time.sleep(0.5)
+        return proc_restore_once(b, method, img, netns)
+
+
+def proc_restore_once(b, method, img, netns=None):
     c = b.criu
+    pidfile = os.path.join(b.scratch, "restored.pid")
+    rm_rf(pidfile)
     if method == "ckpt-cli":
-        return b.timed([b.bin["ckpt"], "--criu", c, "restore", "--image-path", img, "-d"], netns=netns)
-    if method == "libckpt":
-        return b.client([b.bin["client-ckpt"], c, "restore", img], netns=netns)
-    if method == "criu-cli":
-        return b.timed([c, "restore", "-D", img, "-d", "-o", "restore.log", "-v4"], netns=netns)
-    if method == "libcriu":
-        return b.client([b.bin["client-libcriu"], c, "restore", img], netns=netns)
-    raise ValueError(method)
+        r = b.timed([b.bin["ckpt"], "--criu", c, "restore", "--image-path", img, "-d", "--pid-file", pidfile],
+                    netns=netns)
+        r["pid"] = read_pid(pidfile)
+    elif method == "libckpt":
+        r = b.client([b.bin["client-ckpt"], c, "restore", img], netns=netns)
+    elif method == "criu-cli":
+        r = b.timed([c, "restore", "-D", img, "-d", "-o", "restore.log", "-v4", "--pidfile", pidfile], netns=netns)
+        r["pid"] = read_pid(pidfile)
+    elif method == "libcriu":
+        r = b.client([b.bin["client-libcriu"], c, "restore", img], netns=netns)
+    else:
+        raise ValueError(method)
+    return r
 
 
 def proc_methods(b):
@@ -479,6 +529,7 @@ def bench_proc(b, kind, n, target, reps, warmup):
                 total, pages = dir_bytes(img)
                 st = criu_stats(os.path.join(img, "stats-dump"))
                 r = proc_restore(b, m, img)
+                wl.restored(r["pid"])
                 wl.verify()
                 rst = criu_stats(os.path.join(img, "stats-restore"))
                 rm_rf(img)
@@ -501,6 +552,7 @@ def bench_rss(b, sizes):
     """Peak RSS of the CLIs (the in-process clients report their own in every
     run): one untimed dump and restore per size with the bench-hwm shim."""
     hwm_file = os.path.join(b.scratch, "hwm")
+    pidfile = os.path.join(b.scratch, "rss.pid")
     env = dict(os.environ, LD_PRELOAD=b.bin["hwm"], CKPT_BENCH_HWM=hwm_file)
     for n in sizes:
         wl = Workload(b, "mem", n)
@@ -508,6 +560,7 @@ def bench_rss(b, sizes):
             for m in ("ckpt-cli", "criu-cli"):
                 for op in ("dump", "restore"):
                     rm_rf(hwm_file)
+                    rm_rf(pidfile)  # criu's --pidfile refuses an existing file
                     img = os.path.join(b.tmpfs, f"rss-{m}")
                     if op == "dump":
                         if m == "ckpt-cli":
@@ -516,13 +569,19 @@ def bench_rss(b, sizes):
                             os.makedirs(img)
                             argv = [b.criu, "dump", "-t", wl.pid, "-D", img, "-o", "dump.log", "-v4"]
                     elif m == "ckpt-cli":
-                        argv = [b.bin["ckpt"], "--criu", b.criu, "restore", "--image-path", img, "-d"]
+                        argv = [b.bin["ckpt"], "--criu", b.criu, "restore", "--image-path", img, "-d", "--pid-file",
+                                pidfile]
                     else:
-                        argv = [b.criu, "restore", "-D", img, "-d", "-o", "restore.log", "-v4"]
-                    res = b.timed(argv, env=env)
+                        argv = [b.criu, "restore", "-D", img, "-d", "-o", "restore.log", "-v4", "--pidfile", pidfile]
+                    try:
+                        res = b.timed(argv, env=env)
+                    except BenchError:
+                        keep_logs(b, img, f"rss-{m}-{op}")
+                        raise
                     if op == "dump":
                         wl.gone()
                     else:
+                        wl.restored(read_pid(pidfile))
                         wl.verify()
                         rm_rf(img)
                     hwm = None
@@ -637,7 +696,7 @@ def bench_migration(b, sizes, reps, warmup):
                     for name in os.listdir(img):  # what a migration sends besides the pages
                         if not os.path.exists(os.path.join(psdir, name)):
                             shutil.copy(os.path.join(img, name), psdir)
-                    proc_restore(b, "criu-cli", psdir, netns=net.path(net.dst))
+                    wl.restored(proc_restore(b, "criu-cli", psdir, netns=net.path(net.dst))["pid"])
                     wl.verify()
                 finally:
                     wl.kill()
@@ -994,6 +1053,10 @@ def markdown(b, summary, meta):
         out += ["Copy bandwidth of this machine (GiB/s, best of 3, "
                 f"{b.args.copybw_mib} MiB): " + "; ".join(
                     f"{t}: " + ", ".join(f"{k} {v:.2f}" for k, v in d.items()) for t, d in bw.items()), ""]
+    for e in b.extra.get("errors", []):
+        out += [f"**Failed part** (its results are missing): {e}", ""]
+    for e in b.extra.get("retries", []):
+        out += [f"Retried once (the failed attempt is not timed; criu's log is kept in the results dir): {e}", ""]
     out += ["## Targets", "", "| target | met | numbers |", "|---|---|---|"]
     for text, ok, nums in check_targets(b, summary):
         out.append(f"| {text} | {'yes' if ok else '**no**'} | {nums} |")
@@ -1134,28 +1197,34 @@ def main():
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda s, f: (_ for _ in ()).throw(KeyboardInterrupt()))
     meta = None
+    parts = []
+    if "copybw" in args.only:
+        parts.append(("copybw", lambda: bench_copybw(b, args.copybw_mib)))
+    if "roundtrip" in args.only:
+        parts.append(("roundtrip", lambda: bench_roundtrip(b, args.rt_reps)))
+    for target in b.targets:
+        for n in args.sizes if "mem" in args.only else []:
+            parts.append((f"mem {n} {target}", lambda n=n, t=target: bench_proc(b, "mem", n, t, args.reps, args.warmup)))
+    for n in args.trees if "tree" in args.only else []:
+        parts.append((f"tree {n}", lambda n=n: bench_proc(b, "tree", n, "tmpfs", args.reps, args.warmup)))
+    if "fds" in args.only:
+        parts.append(("fds", lambda: bench_proc(b, "fds", args.fds, "tmpfs", args.reps, args.warmup)))
+    if "containers" in args.only:
+        parts.append(("containers", lambda: bench_containers(b, args.reps, args.warmup)))
+    if "migration" in args.only:  # slow (criu's page server over TCP): fewer repetitions
+        parts.append(("migration", lambda: bench_migration(b, args.mig_sizes, min(args.reps, 5), 1)))
+    if "rss" in args.only:
+        parts.append(("rss", lambda: bench_rss(b, args.sizes)))
+    b.extra["errors"] = []
     try:
         b.setup()
         meta = machine_meta(b)
-        if "copybw" in args.only:
-            bench_copybw(b, args.copybw_mib)
-        if "roundtrip" in args.only:
-            bench_roundtrip(b, args.rt_reps)
-        for target in b.targets:
-            if "mem" in args.only:
-                for n in args.sizes:
-                    bench_proc(b, "mem", n, target, args.reps, args.warmup)
-        if "tree" in args.only:
-            for n in args.trees:
-                bench_proc(b, "tree", n, "tmpfs", args.reps, args.warmup)
-        if "fds" in args.only:
-            bench_proc(b, "fds", args.fds, "tmpfs", args.reps, args.warmup)
-        if "containers" in args.only:
-            bench_containers(b, args.reps, args.warmup)
-        if "migration" in args.only:  # slow (criu's page server over TCP): fewer repetitions
-            bench_migration(b, args.mig_sizes, min(args.reps, 5), 1)
-        if "rss" in args.only:
-            bench_rss(b, args.sizes)
+        for name, run in parts:
+            try:
+                run()
+            except BenchError as e:  # a broken operation is reported, never timed
+                log(f"{name}: FAILED: {e}")
+                b.extra["errors"].append(f"{name}: {e}")
     finally:
         b.cleanup()
     summary = summarize(b.runs)
