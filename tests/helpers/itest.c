@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,8 +74,16 @@ itest_start_workload(const char *dir, int children, int mem_mib)
 		execl(prog, prog, dir, nc, mm, "20", (char *)NULL);
 		_exit(127);
 	}
+	itest_on_exit_kill(pid); /* a failed test leaves no workload behind */
 	for (int i = 0; i <= children; i++)
 		ck_assert_msg(itest_wait_count(dir, i, 3, 10000), "workload counter %d did not start", i);
+	{
+		pid_t pids[64];
+		int n = itest_tree(pid, pids, 64);
+
+		for (int i = 1; i < n; i++)
+			itest_on_exit_kill(pids[i]);
+	}
 	return pid;
 }
 
@@ -260,89 +267,131 @@ itest_run(char **out, const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-#define EXIT_MAX 32
-
-static pid_t exit_pids[EXIT_MAX];
-static int exit_pidfds[EXIT_MAX];
-static char *exit_cmds[EXIT_MAX];
-static int n_exit_pids, n_exit_cmds;
-static pid_t exit_owner;
-
-/* Is pid (as it is now) a descendant of this process? Walks its parents. */
-static bool
-is_descendant(pid_t pid)
-{
-	for (int depth = 0; pid > 1 && depth < 64; depth++) {
-		char path[64], buf[512], *p;
-		int ppid = 0;
-		FILE *f;
-		size_t n;
-
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		if (!(f = fopen(path, "re")))
-			return false;
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		p = strrchr(buf, ')');
-		if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1)
-			return false;
-		if (ppid == getpid())
-			return true;
-		pid = ppid;
-	}
-	return false;
-}
-
 /*
- * pids are reused fast here (pid_max 32768): a registered pid is killed only
- * if it is still the process it was (its pidfd), or is now a descendant of
- * this test (a tree restored under the same pid); never someone else's.
+ * Cleanup after a test, whichever way it ends. Check ends a failing test
+ * with _exit(), so atexit() alone would miss exactly the failures: the
+ * first registration forks a guardian that holds the read end of a pipe;
+ * when the test process ends, normally or not, the pipe reaches EOF and the
+ * guardian kills what was registered and runs the commands, last first. On
+ * a normal exit the test waits for it (so the next test starts clean).
+ *
+ * pids are reused fast here (pid_max 32768): a registered pid is killed
+ * only if it is still the process it was (same start time), or has the
+ * same command line naming a test's own directory (a tree criu restored
+ * under the same pid); never someone else's.
  */
-static void
-exit_kill(int i)
-{
-	if (exit_pids[i] <= 1)
-		return;
-	if (exit_pidfds[i] >= 0 && syscall(SYS_pidfd_send_signal, exit_pidfds[i], SIGKILL, NULL, 0) == 0)
-		waitpid(exit_pids[i], NULL, WNOHANG);
-	else if (is_descendant(exit_pids[i]) && kill(exit_pids[i], SIGKILL) == 0)
-		waitpid(exit_pids[i], NULL, WNOHANG);
-	if (exit_pidfds[i] >= 0)
-		close(exit_pidfds[i]);
-}
+static int guard_fd = -1;
+static pid_t guard_pid, guard_owner;
 
-static void
-run_exit_cleanup(void)
+/* Start time (clock ticks, field 22 of /proc/PID/stat) and command line of pid. */
+static bool
+identity(pid_t pid, unsigned long long *start, char *cmd, size_t size)
 {
-	if (getpid() != exit_owner)
-		return; /* a forked child of the test: not its job */
-	for (int i = n_exit_pids - 1; i >= 0; i--)
-		exit_kill(i);
-	for (int i = n_exit_cmds - 1; i >= 0; i--)
-		if (system(exit_cmds[i]) < 0)
-			fprintf(stderr, "cleanup `%s` failed\n", exit_cmds[i]);
-	n_exit_pids = n_exit_cmds = 0;
-}
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
 
-static void
-arm_exit_cleanup(void)
-{
-	if (exit_owner != getpid()) {
-		exit_owner = getpid();
-		n_exit_pids = n_exit_cmds = 0;
-		atexit(run_exit_cleanup);
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 start) != 1)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	cmd[0] = '\0';
+	if ((f = fopen(path, "re"))) {
+		n = fread(cmd, 1, size - 1, f);
+		fclose(f);
+		for (size_t i = 0; i < n; i++)
+			cmd[i] = cmd[i] == '\0' || cmd[i] == '\n' ? ' ' : cmd[i];
+		cmd[n] = '\0';
 	}
+	return true;
+}
+
+static void
+guard_kill(pid_t pid, unsigned long long start, const char *cmd)
+{
+	unsigned long long now;
+	char cur[512];
+
+	if (pid <= 1 || !identity(pid, &now, cur, sizeof(cur)))
+		return;
+	if (now == start || (cmd[0] && strcmp(cur, cmd) == 0 && strstr(cmd, "/ckpt-test-")))
+		kill(pid, SIGKILL);
+}
+
+/* The guardian: collects the registrations, acts on them at EOF. */
+static void __attribute__((noreturn)) guard_main(int fd)
+{
+	char *lines[256], buf[1024];
+	int n = 0;
+	FILE *f = fdopen(fd, "r");
+
+	while (f && n < 256 && fgets(buf, sizeof(buf), f))
+		lines[n++] = strdup(buf);
+	for (int i = n - 1; i >= 0; i--) {
+		unsigned long long start = 0;
+		int pid = 0, off = 0;
+
+		lines[i][strcspn(lines[i], "\n")] = '\0';
+		if (sscanf(lines[i], "K %d %llu %n", &pid, &start, &off) == 2)
+			guard_kill(pid, start, lines[i] + off);
+		else if (strncmp(lines[i], "R ", 2) == 0 && system(lines[i] + 2) < 0)
+			fprintf(stderr, "cleanup `%s` failed\n", lines[i] + 2);
+	}
+	_exit(0);
+}
+
+static void
+guard_wait(void)
+{
+	if (getpid() != guard_owner || guard_fd < 0)
+		return; /* a forked child of the test: not its job */
+	close(guard_fd);
+	guard_fd = -1;
+	while (waitpid(guard_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static void
+guard_arm(void)
+{
+	int p[2];
+
+	if (guard_owner == getpid() && guard_fd >= 0)
+		return;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	guard_pid = fork();
+	if (guard_pid == 0) {
+		close(p[1]);
+		guard_main(p[0]);
+	}
+	close(p[0]);
+	if (guard_pid < 0) {
+		close(p[1]);
+		return;
+	}
+	if (guard_owner != getpid())
+		atexit(guard_wait);
+	guard_owner = getpid();
+	guard_fd = p[1];
 }
 
 void
 itest_on_exit_kill(pid_t pid)
 {
-	arm_exit_cleanup();
-	if (pid > 1 && n_exit_pids < EXIT_MAX) {
-		exit_pidfds[n_exit_pids] = (int)syscall(SYS_pidfd_open, pid, 0);
-		exit_pids[n_exit_pids++] = pid;
-	}
+	unsigned long long start;
+	char cmd[512];
+
+	guard_arm();
+	if (pid > 1 && guard_fd >= 0 && identity(pid, &start, cmd, sizeof(cmd)))
+		dprintf(guard_fd, "K %d %llu %s\n", pid, start, cmd);
 }
 
 void
@@ -351,15 +400,14 @@ itest_on_exit_run(const char *fmt, ...)
 	va_list ap;
 	char *cmd;
 
-	arm_exit_cleanup();
+	guard_arm();
 	va_start(ap, fmt);
 	if (vasprintf(&cmd, fmt, ap) < 0)
 		cmd = NULL;
 	va_end(ap);
-	if (cmd && n_exit_cmds < EXIT_MAX)
-		exit_cmds[n_exit_cmds++] = cmd;
-	else
-		free(cmd);
+	if (cmd && guard_fd >= 0 && !strchr(cmd, '\n'))
+		dprintf(guard_fd, "R %s\n", cmd);
+	free(cmd);
 }
 
 int

@@ -44,11 +44,12 @@ const char *itest_prog(const char *env);
 /* Runs a command (sh -c) and returns its exit status; output into *out. */
 int itest_run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
- * Cleanup that survives a failed assertion (Check ends a failing test with
- * exit(), which runs atexit handlers but not the rest of the test): pids to
- * SIGKILL and shell commands to run when the test process exits. A pid is
- * killed only while it is still the process it was at registration (a
- * pidfd) or a descendant of the test: never a reused pid of someone else.
+ * Cleanup that runs when the test process ends, however it ends (Check ends
+ * a failing test with _exit(): a guardian process does the work): pids to
+ * SIGKILL and shell commands to run, last registered first. A pid is killed
+ * only while it is still the process it was at registration (its start
+ * time), or one restored under the same pid with the same command line in
+ * a test's own directory: never a reused pid of someone else.
  */
 void itest_on_exit_kill(pid_t pid);
 void itest_on_exit_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
