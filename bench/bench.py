@@ -390,7 +390,9 @@ class Workload:
         if netns:
             argv = [shutil.which("nsenter"), f"--net={netns}"] + argv
         os.set_inheritable(w, True)
-        holder = os.posix_spawn(argv[0], argv, os.environ)
+        # unshare's own complaint when criu kills its child goes to the log, not the terminal
+        holder = os.posix_spawn(argv[0], argv, os.environ, file_actions=[
+            (os.POSIX_SPAWN_OPEN, 2, bench.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)])
         os.close(w)
         with os.fdopen(r, "rb") as f:
             if f.read(1) != b"r":
