@@ -21,20 +21,46 @@
 /* ------------------------------------------------------------------------ */
 /* The process tree, read from /proc before the dump. */
 
-static void
-read_comm(pid_t pid, char *buf, size_t len)
+/* A small /proc file into buf (NUL-terminated) with plain syscalls; its length or -1. */
+static ssize_t
+read_small(const char *path, char *buf, size_t size)
 {
-	char path[64];
-	FILE *f;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* The command name and thread count of pid, from one read of /proc/PID/stat. */
+static void
+read_stat(pid_t pid, char *comm, size_t len, long *ret_threads)
+{
+	char path[64], buf[1024], *open_paren, *close_paren;
+	size_t n;
+
+	comm[0] = '\0';
+	*ret_threads = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren)
+		return;
+	n = (size_t)(close_paren - open_paren - 1);
+	n = n < len - 1 ? n : len - 1;
+	memcpy(comm, open_paren + 1, n);
+	comm[n] = '\0';
+	/* after ")": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime
+	 * cstime priority nice num_threads */
+	if (sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
+		   ret_threads) != 1)
+		*ret_threads = 0;
 }
 
 static int
@@ -51,38 +77,69 @@ add_proc(struct manifest *m, pid_t pid, pid_t ppid)
 	m->procs = nv;
 	nv[m->n_procs].pid = pid;
 	nv[m->n_procs].ppid = ppid;
-	read_comm(pid, nv[m->n_procs].comm, sizeof(nv[m->n_procs].comm));
+	read_stat(pid, nv[m->n_procs].comm, sizeof(nv[m->n_procs].comm), &nv[m->n_procs].threads);
 	m->n_procs++;
 	return 0;
 }
 
-/* Children hang off the thread that forked them: read every thread's list. */
+/* The children listed in /proc/PID/task/TID/children, added to the tree. */
 static int
-add_children(struct manifest *m, pid_t pid)
+add_children_of_task(struct manifest *m, pid_t pid, const char *tid)
 {
-	char path[96];
+	_cleanup_free_ char *buf = NULL;
+	char path[96], *p, *end;
+	size_t cap = 4096, len = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%.20s/children", pid, tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0; /* gone meanwhile */
+	for (;;) {	  /* one read gives at most a page: read until EOF */
+		char *nb = !buf ? malloc(cap) : len + 1 >= cap ? realloc(buf, cap *= 2) : buf;
+
+		if (!nb) {
+			close(fd);
+			return -ENOMEM;
+		}
+		buf = nb;
+		if ((n = read(fd, buf + len, cap - len - 1)) <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return 0;
+	buf[len] = '\0';
+	p = buf;
+	for (long child; r == 0 && (child = strtol(p, &end, 10)) > 0; p = end)
+		r = add_proc(m, (pid_t)child, pid);
+	return r;
+}
+
+/*
+ * Children hang off the thread that forked them: a single-threaded process
+ * has one list; a multi-threaded one has one per thread.
+ */
+static int
+add_children(struct manifest *m, pid_t pid, long threads)
+{
+	char path[64], tid[24];
 	struct dirent *de;
 	DIR *d;
 	int r = 0;
 
+	if (threads == 1) {
+		snprintf(tid, sizeof(tid), "%d", pid);
+		return add_children_of_task(m, pid, tid);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d)
 		return 0; /* gone meanwhile */
-	while (r == 0 && (de = readdir(d))) {
-		FILE *f;
-		int child;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%.20s/children", pid, de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (r == 0 && fscanf(f, "%d", &child) == 1)
-			r = add_proc(m, child, pid);
-		fclose(f);
-	}
+	while (r == 0 && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			r = add_children_of_task(m, pid, de->d_name);
 	closedir(d);
 	return r;
 }
@@ -98,7 +155,7 @@ manifest_read_tree(pid_t root, struct manifest *m)
 		return r;
 	/* breadth first: m->procs grows while it is walked */
 	for (size_t i = 0; i < m->n_procs; i++)
-		if ((r = add_children(m, m->procs[i].pid)) < 0)
+		if ((r = add_children(m, m->procs[i].pid, m->procs[i].threads)) < 0)
 			return r;
 	return 0;
 }

@@ -21,7 +21,8 @@
 struct manifest_proc {
 	pid_t pid;
 	pid_t ppid;
-	char comm[17]; /* /proc/PID/comm, at most 16 bytes */
+	char comm[17]; /* the command name, at most 16 bytes */
+	long threads;  /* how many, from /proc/PID/stat (0 if unknown) */
 };
 
 /* What is known before the dump: when it started and the tree it will dump. */
