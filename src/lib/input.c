@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "input.h"
+#include "proc.h"
 
 /* A path as a message shows it: long ones cut, with their length. */
 #define SHOWN_PATH_MAX 80
@@ -26,59 +27,18 @@ shown(const char *path, char *buf, size_t size)
 	return buf;
 }
 
-/*
- * The fields of /proc/PID/stat after the command name: the state is field
- * 3, the parent 4, the task flags 9 (PF_KTHREAD marks kernel threads).
- * Returns false when the process is gone.
- */
-static bool
-read_stat(pid_t pid, int *ret_ppid, unsigned long *ret_flags)
-{
-	char path[64], buf[1024];
-	char *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && sscanf(p + 2, "%*c %d %*d %*d %*d %*d %lu", ret_ppid, ret_flags) == 2;
-}
-
-static bool
-is_kernel_thread(pid_t pid)
-{
-	unsigned long flags = 0;
-	int ppid;
-
-	return read_stat(pid, &ppid, &flags) && (flags & 0x00200000) != 0;
-}
-
-static pid_t
-parent_of(pid_t pid)
-{
-	unsigned long flags;
-	int ppid = 0;
-
-	return read_stat(pid, &ppid, &flags) ? ppid : 0;
-}
-
 /* Is pid one of this process's ancestors (its tree would hold the caller and
  * criu)? */
 static bool
 is_ancestor(pid_t pid)
 {
+	struct proc_stat st;
 	pid_t p = getppid();
 
 	for (int depth = 0; p > 1 && depth < 4096; depth++) {
 		if (p == pid)
 			return true;
-		p = parent_of(p);
+		p = proc_stat_read(NULL, p, &st) == 0 ? st.ppid : 0;
 	}
 	return false;
 }
@@ -86,7 +46,7 @@ is_ancestor(pid_t pid)
 int
 check_dump_pid(pid_t pid, ckpt_error **err)
 {
-	char path[64];
+	struct proc_stat st;
 
 	if (pid <= 0)
 		return ckpt_err_input(err, EINVAL, "invalid pid %d", pid);
@@ -94,10 +54,9 @@ check_dump_pid(pid_t pid, ckpt_error **err)
 		return ckpt_err_input(err, EINVAL, "refusing to checkpoint pid 1 (the machine's init)");
 	if (pid == getpid())
 		return ckpt_err_input(err, EINVAL, "refusing to checkpoint the calling process %d", pid);
-	snprintf(path, sizeof(path), "/proc/%d", pid);
-	if (access(path, F_OK) < 0)
+	if (proc_stat_read(NULL, pid, &st) < 0)
 		return ckpt_err_input(err, ESRCH, "process %d does not exist", pid);
-	if (is_kernel_thread(pid))
+	if (st.flags & PROC_PF_KTHREAD)
 		return ckpt_err_input(err, EINVAL, "process %d is a kernel thread", pid);
 	if (is_ancestor(pid))
 		return ckpt_err_input(err, EINVAL,

@@ -17,56 +17,16 @@
 #include "error.h"
 #include "jsongen.h"
 #include "manifest.h"
+#include "proc.h"
 
 /* ------------------------------------------------------------------------ */
 /* The process tree, read from /proc before the dump. */
-
-/* A small /proc file into buf (NUL-terminated) with plain syscalls; its length or -1. */
-static ssize_t
-read_small(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return n;
-}
-
-/* The command name and thread count of pid, from one read of /proc/PID/stat. */
-static void
-read_stat(pid_t pid, char *comm, size_t len, long *ret_threads)
-{
-	char path[64], buf[1024], *open_paren, *close_paren;
-	size_t n;
-
-	comm[0] = '\0';
-	*ret_threads = 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_small(path, buf, sizeof(buf)) <= 0)
-		return;
-	open_paren = strchr(buf, '(');
-	close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren || close_paren < open_paren)
-		return;
-	n = (size_t)(close_paren - open_paren - 1);
-	n = n < len - 1 ? n : len - 1;
-	memcpy(comm, open_paren + 1, n);
-	comm[n] = '\0';
-	/* after ")": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime
-	 * cstime priority nice num_threads */
-	if (sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
-		   ret_threads) != 1)
-		*ret_threads = 0;
-}
 
 static int
 add_proc(struct manifest *m, pid_t pid, pid_t ppid)
 {
 	struct manifest_proc *nv;
+	struct proc_stat st;
 
 	m->n_procs_seen++;
 	if (m->n_procs >= MANIFEST_MAX_PROCS)
@@ -77,7 +37,13 @@ add_proc(struct manifest *m, pid_t pid, pid_t ppid)
 	m->procs = nv;
 	nv[m->n_procs].pid = pid;
 	nv[m->n_procs].ppid = ppid;
-	read_stat(pid, nv[m->n_procs].comm, sizeof(nv[m->n_procs].comm), &nv[m->n_procs].threads);
+	if (proc_stat_read(NULL, pid, &st) == 0) {
+		memcpy(nv[m->n_procs].comm, st.comm, sizeof(st.comm));
+		nv[m->n_procs].threads = st.threads;
+	} else { /* gone meanwhile */
+		nv[m->n_procs].comm[0] = '\0';
+		nv[m->n_procs].threads = 0;
+	}
 	m->n_procs++;
 	return 0;
 }

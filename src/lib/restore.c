@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "input.h"
+#include "proc.h"
 #include "session.h"
 #include "util.h"
 
@@ -87,24 +88,6 @@ restore_send(struct session *ss, const ckpt_opts *o, struct restore_dirs *d, pid
 	return 0;
 }
 
-/* Is pid alive (not gone, not a zombie)? */
-static bool
-alive(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
 /* The live tree under pid, children before parents, into pids[] (at most max). */
 static size_t
 tree_pids(pid_t pid, pid_t *pids, size_t max, size_t n)
@@ -120,7 +103,7 @@ tree_pids(pid_t pid, pid_t *pids, size_t max, size_t n)
 				n = tree_pids(child, pids, max, n);
 		fclose(f);
 	}
-	if (n < max && alive(pid))
+	if (n < max && proc_alive(pid))
 		pids[n++] = pid;
 	return n;
 }
@@ -143,7 +126,7 @@ kill_restored(struct session *ss, ckpt_error **err)
 	struct pollfd p = { .fd = ss->restored_pidfd, .events = POLLIN };
 	size_t n;
 
-	if (!ss->has_restored || ss->restored_pid <= 1 || ss->restored_pidfd < 0 || !alive(ss->restored_pid))
+	if (!ss->has_restored || ss->restored_pid <= 1 || ss->restored_pidfd < 0 || !proc_alive(ss->restored_pid))
 		return;
 	if (syscall(SYS_pidfd_send_signal, ss->restored_pidfd, SIGSTOP, NULL, 0) < 0)
 		return; /* already gone */

@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "oci.h"
+#include "proc.h"
 
 static int
 set_str(char **field, const char *s, ckpt_error **err)
@@ -266,28 +267,14 @@ oci_state_free(struct oci_state *st)
 int
 oci_pid_start_time(const char *proc, pid_t pid, uint64_t *ret, char *ret_state)
 {
-	char path[4096], buf[2048];
-	unsigned long long start;
-	char state;
-	size_t n;
-	char *p;
-	FILE *f;
+	struct proc_stat st;
+	int r = proc_stat_read(proc, pid, &st);
 
-	snprintf(path, sizeof(path), "%s/%d/stat", proc, (int)pid);
-	if (!(f = fopen(path, "re")))
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* the command name may hold spaces and parentheses: parse after the last ')' */
-	if (!(p = strrchr(buf, ')')))
-		return -EINVAL;
-	if (sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &state,
-		   &start) != 2)
-		return -EINVAL;
-	*ret = start;
+	if (r < 0)
+		return r;
+	*ret = st.start;
 	if (ret_state)
-		*ret_state = state;
+		*ret_state = st.state;
 	return 0;
 }
 
