@@ -42,7 +42,7 @@ proc_stat_read(const char *proc, pid_t pid, struct proc_stat *ret)
 bool
 proc_alive(pid_t pid)
 {
-	struct proc_stat st;
+	struct proc_stat st = { 0 };
 
 	return proc_stat_read(NULL, pid, &st) == 0 && st.state != 'Z' && st.state != 'X';
 }
