@@ -146,7 +146,6 @@ images_target(const char *path, char **ret, ckpt_error **err)
 static int
 dump_prepare(const ckpt_opts *o, enum opts_op op, struct dump_dirs *d, ckpt_error **err)
 {
-	struct stat st;
 	const char *criu_dir;
 	int r;
 
@@ -154,10 +153,9 @@ dump_prepare(const ckpt_opts *o, enum opts_op op, struct dump_dirs *d, ckpt_erro
 	if (o->images_dir_fd >= 0) {
 		d->images_fd = o->images_dir_fd;
 	} else {
+		/* dump_check() made sure it is (or can be) a writable directory */
 		if ((r = images_target(o->images_dir, &d->target, err)) < 0)
 			return r;
-		if (stat(d->target, &st) == 0 && !S_ISDIR(st.st_mode))
-			return ckpt_err_set(err, ENOTDIR, "images directory `%s` is not a directory", d->target);
 		if (o->flags[CKPT_FLAG_STAGING] && !o->flags[CKPT_FLAG_LAZY_PAGES])
 			r = make_staging(d, err);
 		else

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 
 #include "error.h"
+#include "input.h"
 #include "session.h"
 #include "util.h"
 
@@ -31,8 +32,9 @@ ps_open_dirs(const ckpt_opts *o, ckpt_page_server *ps, ckpt_error **err)
 {
 	int r;
 
-	if (!o->images_dir)
-		return ckpt_err_set(err, EINVAL, "no images directory given");
+	if ((r = check_dir_path(o->images_dir, "images directory", err)) < 0 ||
+	    (o->work_dir && (r = check_dir_path(o->work_dir, "work directory", err)) < 0))
+		return r;
 	if ((r = prepare_dir(o->images_dir, "images directory", err)) < 0)
 		return r;
 	ps->images_fd = open(o->images_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -105,15 +105,7 @@ dir_bytes(const char *path)
 int
 prepare_dir(const char *path, const char *what, ckpt_error **err)
 {
-	struct stat st;
-	int r;
+	int r = mkdir_p(path, 0700);
 
-	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
-		return ckpt_err_set(err, ENOTDIR, "%s `%s` is not a directory", what, path);
-	r = mkdir_p(path, 0700);
-	if (r < 0)
-		return ckpt_err_sys(err, -r, "create %s `%s`", what, path);
-	if (access(path, W_OK | X_OK) < 0)
-		return ckpt_err_sys(err, errno, "%s `%s` is not writable", what, path);
-	return 0;
+	return r < 0 ? ckpt_err_sys(err, -r, "create %s `%s`", what, path) : 0;
 }

@@ -13,7 +13,11 @@ int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);
 /* Total bytes of regular files under a directory (not following symlinks). */
 uint64_t dir_bytes(const char *path);
-/* Fails unless path is (or can be created as) a writable directory. */
+/*
+ * Creates a directory (mode 0700 for what it makes) that check_dir_path()
+ * (input.h) has accepted: the caller's input is checked there, before criu
+ * runs; this only does the mkdir -p.
+ */
 int prepare_dir(const char *path, const char *what, ckpt_error **err);
 
 #endif

@@ -234,6 +234,9 @@ START_TEST(bad_image_paths_exit_2)
 	ck_assert_int_ge(asprintf(&dangling, "%s/dangling", f.dir), 0);
 	ck_assert_int_eq(symlink("/nonexistent/ckpt-test", dangling), 0);
 	expect_refused(&f, "dangling symbolic link", "checkpoint --pid %d --image-path %s", f.pid, dangling);
+	/* the page server's directories are checked the same way */
+	expect_refused(&f, "is not a directory", "page-server --image-path %s --port 0", file);
+	expect_refused(&f, "work directory", "page-server --image-path %s/ps --work-path %s --port 0", f.dir, file);
 	/* restore: missing, a file, a directory without a checkpoint */
 	expect_refused(&f, "No such file or directory", "restore --image-path %s/none", f.dir);
 	expect_refused(&f, "is not a directory", "restore --image-path %s", file);
