@@ -22,6 +22,7 @@
 
 #include "ckpt.h"
 #include "util.h"
+#include "unittest.h"
 
 static char tmpdir[] = "/tmp/ckpt-fault-XXXXXX";
 static char fake_path[256];
@@ -784,11 +785,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_main(suite());
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "unittest.h"
 
 START_TEST(set_returns_negative_errno_and_message)
 {
@@ -185,11 +186,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_main(suite());
 }

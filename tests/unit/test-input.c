@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "input.h"
+#include "unittest.h"
 
 /* Runs a check, asserts an input error with errno e whose message holds needle. */
 #define EXPECT_INPUT(call, e, needle)                                                               \
@@ -87,15 +88,6 @@ START_TEST(kernel_threads_are_refused)
 }
 END_TEST
 
-static char *
-tmpdir(void)
-{
-	char *d = strdup("/tmp/ckpt-test-input-XXXXXX");
-
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	return d;
-}
-
 static void
 rm(const char *d)
 {
@@ -107,7 +99,7 @@ rm(const char *d)
 
 START_TEST(directory_paths)
 {
-	char *d = tmpdir(), p[PATH_MAX + 200];
+	char *d = unit_tmpdir("input"), p[PATH_MAX + 200];
 	ckpt_error *err = NULL;
 	int fd;
 
@@ -165,11 +157,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_main(suite());
 }

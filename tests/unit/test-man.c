@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "unittest.h"
 
 #ifndef MAN_DIR
 #error "MAN_DIR must name docs/man"
@@ -359,11 +360,5 @@ man_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(man_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_main(man_suite());
 }

@@ -14,6 +14,7 @@
 
 #include "inspect.h"
 #include "manifest.h"
+#include "unittest.h"
 
 static char dir[64];
 static int dirfd_ = -1;
@@ -524,11 +525,5 @@ manifest_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(manifest_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_main(manifest_suite());
 }

@@ -19,6 +19,7 @@
 #include "oci/container.h"
 #include "opts.h"
 #include "util.h"
+#include "unittest.h"
 
 #define FIX	  OCI_FIXTURES
 #define FAKE_PROC FIX "/proc"
@@ -897,11 +898,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_main(suite());
 }

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "opts.h"
+#include "unittest.h"
 
 static const struct opts_fds fds = { .images_dir_fd = 7, .work_dir_fd = 8, .inherit_base = 4 };
 
@@ -229,11 +230,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_main(suite());
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "unittest.h"
 
 START_TEST(reads_this_process)
 {
@@ -93,11 +94,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_main(suite());
 }

@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "rpc.h"
+#include "unittest.h"
 
 typedef void (*peer_fn)(int sk);
 
@@ -381,11 +382,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_main(suite());
 }

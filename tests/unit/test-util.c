@@ -10,15 +10,7 @@
 
 #include "error.h"
 #include "util.h"
-
-static char *
-tmpdir(void)
-{
-	char *d = strdup("/tmp/ckpt-test-util-XXXXXX");
-
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	return d;
-}
+#include "unittest.h"
 
 static void
 write_file(const char *dir, const char *name, size_t bytes)
@@ -46,7 +38,7 @@ exists(const char *dir, const char *name)
 
 START_TEST(mkdir_p_makes_every_level_with_the_mode)
 {
-	char *d = tmpdir(), path[512];
+	char *d = unit_tmpdir("util"), path[512];
 	struct stat st;
 	mode_t old = umask(0);
 
@@ -73,7 +65,7 @@ END_TEST
 /* A symlink inside the tree is removed, never followed: what it points to stays. */
 START_TEST(rm_rf_never_follows_symlinks)
 {
-	char *victim = tmpdir(), *d = tmpdir(), path[512];
+	char *victim = unit_tmpdir("util"), *d = unit_tmpdir("util"), path[512];
 
 	write_file(victim, "precious", 10);
 	snprintf(path, sizeof(path), "%s/sub/deeper", d);
@@ -101,7 +93,7 @@ END_TEST
 
 START_TEST(dir_bytes_counts_regular_files_below)
 {
-	char *d = tmpdir(), *other = tmpdir(), path[512];
+	char *d = unit_tmpdir("util"), *other = unit_tmpdir("util"), path[512];
 	int fd;
 
 	write_file(d, "a", 1000);
@@ -128,7 +120,7 @@ END_TEST
 
 START_TEST(prepare_dir_makes_a_writable_directory)
 {
-	char *d = tmpdir(), path[512];
+	char *d = unit_tmpdir("util"), path[512];
 	ckpt_error *err = NULL;
 
 	snprintf(path, sizeof(path), "%s/new/dir", d);
@@ -161,11 +153,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_main(suite());
 }
