@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "itest.h"
 
 void
@@ -85,6 +87,44 @@ itest_start_workload(const char *dir, int children, int mem_mib)
 			itest_on_exit_kill(pids[i]);
 	}
 	return pid;
+}
+
+void
+itest_tree_start(struct itest_tree *t, const char *tag, int children, int mem_mib)
+{
+	t->dir = itest_mkdtemp(tag);
+	ck_assert_int_ge(asprintf(&t->images, "%s/images", t->dir), 0);
+	t->pids[0] = itest_start_workload(t->dir, children, mem_mib);
+	t->n = itest_tree(t->pids[0], t->pids, ITEST_TREE_MAX);
+	ck_assert_int_eq(t->n, children + 1);
+}
+
+void
+itest_tree_stop(struct itest_tree *t)
+{
+	for (int i = t->n - 1; i >= 0; i--)
+		if (itest_state(t->pids[i]))
+			itest_kill(t->pids[i]);
+	free(t->images);
+	itest_rmdir(t->dir);
+}
+
+void
+itest_assert_tree_runs(const struct itest_tree *t)
+{
+	struct counter before[ITEST_TREE_MAX], after;
+
+	for (int i = 0; i < t->n; i++)
+		ck_assert_int_eq(itest_counter(t->dir, i, &before[i]), 0);
+	itest_sleep_ms(300);
+	for (int i = 0; i < t->n; i++) {
+		char st = itest_state(t->pids[i]);
+		ck_assert_msg(st == 'S' || st == 'R', "pid %d is in state %c", t->pids[i], st ? st : '-');
+		ck_assert_int_eq(itest_counter(t->dir, i, &after), 0);
+		ck_assert_msg(after.last > before[i].last, "counter %d stuck at %lu", i, after.last);
+		ck_assert_msg(after.contiguous, "counter %d has a gap or restarted", i);
+		ck_assert_msg(after.all_ok, "counter %d saw corrupted memory", i);
+	}
 }
 
 int
@@ -193,6 +233,29 @@ itest_wait_all_gone(const pid_t *pids, int n, int timeout_ms)
 		if (!itest_wait_gone(pids[i], timeout_ms))
 			return false;
 	return true;
+}
+
+void
+itest_kill_tree(pid_t root)
+{
+	pid_t pids[64];
+	int n = itest_tree(root, pids, 64);
+
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 1)
+			kill(pids[i], SIGKILL);
+	itest_kill(root);
+	ck_assert_msg(itest_wait_all_gone(pids, n, 10000), "the tree of %d did not go away", root);
+}
+
+yajl_val
+itest_parse_json(const char *text)
+{
+	char errbuf[256];
+	yajl_val v = yajl_tree_parse(text, errbuf, sizeof(errbuf));
+
+	ck_assert_msg(v != NULL, "not JSON (%s): %s", errbuf, text);
+	return v;
 }
 
 void

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "ckpt.h"
 
 struct counter {
@@ -15,11 +17,29 @@ struct counter {
 	bool contiguous; /* 1, 2, ..., last */
 };
 
+/* A workload tree and its directories, for the tests that dump it. */
+#define ITEST_TREE_MAX 16
+struct itest_tree {
+	char *dir;    /* the workload's directory (counters) */
+	char *images; /* dir/images, not made */
+	pid_t pids[ITEST_TREE_MAX];
+	int n;
+};
+
 /* A fresh directory under /tmp; removed by itest_rmdir. */
 char *itest_mkdtemp(const char *tag);
 void itest_rmdir(char *dir);
 /* Starts tests/helpers/workload in dir; returns its pid (a child of ours). */
 pid_t itest_start_workload(const char *dir, int children, int mem_mib);
+/* itest_start_workload() with children and mem_mib in a new directory tagged tag. */
+void itest_tree_start(struct itest_tree *t, const char *tag, int children, int mem_mib);
+/* Kills what is left of the tree, removes its directory. */
+void itest_tree_stop(struct itest_tree *t);
+/*
+ * Every process of the tree runs (state S or R, never t/T/Z), its counter
+ * advances, has no gap and saw its memory intact.
+ */
+void itest_assert_tree_runs(const struct itest_tree *t);
 /* Reads dir/counter.idx. */
 int itest_counter(const char *dir, int idx, struct counter *c);
 /* Waits until counter idx reaches at least n (false on timeout). */
@@ -34,6 +54,10 @@ int itest_tree(pid_t root, pid_t *pids, int max);
 bool itest_wait_all_gone(const pid_t *pids, int n, int timeout_ms);
 /* SIGKILLs and reaps a pid we started (never pid <= 1). */
 void itest_kill(pid_t pid);
+/* SIGKILLs a workload's whole tree (children would outlive the root), waits until all of it is gone. */
+void itest_kill_tree(pid_t root);
+/* text parsed as JSON (the caller frees it with yajl_tree_free); fails the test otherwise. */
+yajl_val itest_parse_json(const char *text);
 /* Options with the usual settings: pid, images dir, no progress. */
 ckpt_opts *itest_opts(pid_t pid, const char *images);
 /* Number of open fds of a process, or -1. */

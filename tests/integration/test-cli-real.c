@@ -18,16 +18,6 @@
 #include "itest.h"
 
 static yajl_val
-parse_json(const char *text)
-{
-	char errbuf[256];
-	yajl_val v = yajl_tree_parse(text, errbuf, sizeof(errbuf));
-
-	ck_assert_msg(v != NULL, "not JSON (%s): %s", errbuf, text);
-	return v;
-}
-
-static yajl_val
 get(yajl_val v, const char *a, const char *b)
 {
 	const char *path[] = { a, b, NULL };
@@ -55,7 +45,7 @@ START_TEST(demo_json_is_one_object)
 
 	ck_assert_msg(st == 0, "ckpt demo --json failed (%d): %s", st, out);
 	ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1, "not one line: %s", out);
-	v = parse_json(out);
+	v = itest_parse_json(out);
 	ck_assert(YAJL_IS_TRUE(get(v, "passed", NULL)));
 	ck_assert_str_eq(YAJL_GET_STRING(get(v, "checkpoint", "operation")), "checkpoint");
 	ck_assert_str_eq(YAJL_GET_STRING(get(v, "restore", "operation")), "restore");
@@ -81,7 +71,7 @@ START_TEST(lazy_pages_json_lines)
 				   itest_prog("CKPT_BIN"), dir),
 			 1);
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
-		yajl_val v = parse_json(line);
+		yajl_val v = itest_parse_json(line);
 		if (n == 0)
 			ck_assert_msg(YAJL_IS_INTEGER(get(v, "pid", NULL)), "%s", line);
 		else
@@ -141,7 +131,7 @@ run_check_json(void)
 
 	ck_assert_int_eq(itest_run(&out, "%s check --json", itest_prog("CKPT_BIN")), 0);
 	ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1, "not one line: %s", out);
-	v = parse_json(out);
+	v = itest_parse_json(out);
 	free(out);
 	return v;
 }
@@ -387,7 +377,7 @@ START_TEST(checkpoint_and_restore_json)
 	ck_assert_int_eq(
 		itest_run(&out, "%s checkpoint --pid %d --image-path %s/img --json", itest_prog("CKPT_BIN"), pid, dir),
 		0);
-	v = parse_json(out);
+	v = itest_parse_json(out);
 	ck_assert(YAJL_IS_INTEGER(get(v, "pid", NULL)));
 	ck_assert_int_eq(YAJL_GET_INTEGER(get(v, "pid", NULL)), pid);
 	ck_assert(YAJL_IS_STRING(get(v, "image_path", NULL)));
@@ -405,7 +395,7 @@ START_TEST(checkpoint_and_restore_json)
 	ck_assert_int_eq(itest_run(&out, "%s restore --image-path %s/img -d --pid-file %s --json",
 				   itest_prog("CKPT_BIN"), dir, pidfile),
 			 0);
-	v = parse_json(out);
+	v = itest_parse_json(out);
 	restored = (pid_t)YAJL_GET_INTEGER(get(v, "pid", NULL));
 	ck_assert_int_eq(restored, pid);
 	yajl_tree_free(v);
@@ -435,7 +425,7 @@ START_TEST(failure_is_json_and_exit_1)
 	ck_assert_int_eq(itest_run(&out, "%s checkpoint --pid 4194300 --image-path /tmp/ckpt-never --json 2>/dev/null",
 				   itest_prog("CKPT_BIN")),
 			 2);
-	v = parse_json(out);
+	v = itest_parse_json(out);
 	ck_assert(YAJL_IS_STRING(get(v, "error", "message")));
 	ck_assert_str_eq(YAJL_GET_STRING(get(v, "error", "message")),
 			 "checkpoint pid 4194300: process 4194300 does not exist");
@@ -452,7 +442,7 @@ START_TEST(failure_is_json_and_exit_1)
 	ck_assert_int_eq(itest_run(&out, "%s checkpoint --pid %d --image-path %s/img --json 2>/dev/null",
 				   itest_prog("CKPT_BIN"), sleeper, dir),
 			 1);
-	v = parse_json(out);
+	v = itest_parse_json(out);
 	ck_assert(YAJL_IS_FALSE(get(v, "error", "input")));
 	ck_assert_int_eq(YAJL_GET_INTEGER(get(v, "error", "criu_exit")), 1);
 	excerpt = YAJL_GET_STRING(get(v, "error", "log_excerpt"));

@@ -19,61 +19,15 @@
 
 #include "itest.h"
 
-#define TREE_MAX 16
-
-struct tree {
-	char *dir;
-	char *images;
-	pid_t pids[TREE_MAX];
-	int n;
-};
-
-static void
-tree_start(struct tree *t, const char *tag, int children, int mem_mib)
-{
-	t->dir = itest_mkdtemp(tag);
-	ck_assert_int_ge(asprintf(&t->images, "%s/images", t->dir), 0);
-	t->pids[0] = itest_start_workload(t->dir, children, mem_mib);
-	t->n = itest_tree(t->pids[0], t->pids, TREE_MAX);
-	ck_assert_int_eq(t->n, children + 1);
-}
-
-static void
-tree_stop(struct tree *t)
-{
-	for (int i = t->n - 1; i >= 0; i--)
-		if (itest_state(t->pids[i]))
-			itest_kill(t->pids[i]);
-	free(t->images);
-	itest_rmdir(t->dir);
-}
-
-/* Every counter of the tree is running: it advanced during the wait. */
-static void
-assert_tree_runs(const struct tree *t)
-{
-	struct counter before[TREE_MAX], after;
-
-	for (int i = 0; i < t->n; i++)
-		ck_assert_int_eq(itest_counter(t->dir, i, &before[i]), 0);
-	itest_sleep_ms(300);
-	for (int i = 0; i < t->n; i++) {
-		char st = itest_state(t->pids[i]);
-		ck_assert_msg(st == 'S' || st == 'R', "pid %d is in state %c", t->pids[i], st ? st : '-');
-		ck_assert_int_eq(itest_counter(t->dir, i, &after), 0);
-		ck_assert_msg(after.last > before[i].last, "counter %d stuck at %lu", i, after.last);
-	}
-}
-
 START_TEST(tree_dump_and_restore_keeps_state)
 {
-	struct tree t;
-	struct counter c, at[TREE_MAX];
+	struct itest_tree t;
+	struct counter c, at[ITEST_TREE_MAX];
 	ckpt_opts *o;
 	ckpt_result *res = NULL;
 	ckpt_error *err = NULL;
 
-	tree_start(&t, "tree", 2, 8);
+	itest_tree_start(&t, "tree", 2, 8);
 	o = itest_opts(t.pids[0], t.images);
 	ck_assert_msg(ckpt_tree_dump(o, &res, &err) == 0, "dump: %s", ckpt_error_message(err));
 	ck_assert_int_eq(ckpt_result_pid(res), t.pids[0]);
@@ -100,30 +54,30 @@ START_TEST(tree_dump_and_restore_keeps_state)
 		ck_assert_msg(c.all_ok, "counter %d saw corrupted memory", i);
 		ck_assert_int_eq(c.first, 1);
 	}
-	assert_tree_runs(&t);
+	itest_assert_tree_runs(&t);
 	ckpt_opts_free(o);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
 START_TEST(leave_running_keeps_the_tree_running)
 {
-	struct tree t;
+	struct itest_tree t;
 	ckpt_opts *o;
 	ckpt_error *err = NULL;
 	char *inv;
 	struct stat st;
 
-	tree_start(&t, "leave", 1, 1);
+	itest_tree_start(&t, "leave", 1, 1);
 	o = itest_opts(t.pids[0], t.images);
 	ckpt_opts_set_flag(o, CKPT_FLAG_LEAVE_RUNNING, 1);
 	ck_assert_msg(ckpt_tree_dump(o, NULL, &err) == 0, "dump: %s", ckpt_error_message(err));
-	assert_tree_runs(&t);
+	itest_assert_tree_runs(&t);
 	ck_assert_int_ge(asprintf(&inv, "%s/inventory.img", t.images), 0);
 	ck_assert_int_eq(stat(inv, &st), 0);
 	free(inv);
 	ckpt_opts_free(o);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
@@ -160,7 +114,7 @@ index_of(const struct notes *n, const char *name)
 
 START_TEST(notifications_arrive_in_order)
 {
-	struct tree t;
+	struct itest_tree t;
 	struct notes n = { 0 };
 	ckpt_opts *o;
 	ckpt_result *res = NULL;
@@ -168,7 +122,7 @@ START_TEST(notifications_arrive_in_order)
 	const char *ev;
 	uint64_t prev = 0, ns;
 
-	tree_start(&t, "notify", 0, 1);
+	itest_tree_start(&t, "notify", 0, 1);
 	o = itest_opts(t.pids[0], t.images);
 	ckpt_opts_set_notify(o, note, &n);
 	ck_assert_msg(ckpt_tree_dump(o, &res, &err) == 0, "dump: %s", ckpt_error_message(err));
@@ -195,7 +149,7 @@ START_TEST(notifications_arrive_in_order)
 	ck_assert_int_gt(index_of(&n, "post-resume"), index_of(&n, "post-restore"));
 	ckpt_result_free(res);
 	ckpt_opts_free(o);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
@@ -216,25 +170,25 @@ count_staging(const char *dir)
 
 START_TEST(refused_pre_dump_leaves_the_tree_untouched)
 {
-	struct tree t;
+	struct itest_tree t;
 	struct notes n = { .refuse = "pre-dump" };
 	ckpt_opts *o;
 	ckpt_error *err = NULL;
 	struct stat st;
 
-	tree_start(&t, "refuse", 1, 1);
+	itest_tree_start(&t, "refuse", 1, 1);
 	o = itest_opts(t.pids[0], t.images);
 	ckpt_opts_set_notify(o, note, &n);
 	ck_assert_int_eq(ckpt_tree_dump(o, NULL, &err), -EPERM);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "the pre-dump notify callback failed"));
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "checkpoint pid"));
 	ckpt_error_free(err);
-	assert_tree_runs(&t);
+	itest_assert_tree_runs(&t);
 	/* no checkpoint appeared, no staging directory was left behind */
 	ck_assert_int_eq(stat(t.images, &st), -1);
 	ck_assert_int_eq(count_staging(t.dir), 0);
 	ckpt_opts_free(o);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
@@ -287,14 +241,14 @@ inspect_criu(const char *script, pid_t pid, int fd, void *data)
 
 START_TEST(no_client_fd_reaches_criu)
 {
-	struct tree t;
+	struct itest_tree t;
 	struct notes n = { 0 };
 	ckpt_opts *o;
 	ckpt_error *err = NULL;
 	char *canary;
 	int fds[8];
 
-	tree_start(&t, "fds", 0, 1);
+	itest_tree_start(&t, "fds", 0, 1);
 	/* fds without CLOEXEC, as a careless embedding program would have */
 	ck_assert_int_ge(asprintf(&canary, "%s/leak-canary", t.dir), 0);
 	for (int i = 0; i < 8; i++)
@@ -310,7 +264,7 @@ START_TEST(no_client_fd_reaches_criu)
 		close(fds[i]);
 	free(canary);
 	ckpt_opts_free(o);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
@@ -328,12 +282,12 @@ END_TEST
 
 START_TEST(bad_image_dirs_are_clear_errors)
 {
-	struct tree t;
+	struct itest_tree t;
 	ckpt_opts *o;
 	ckpt_error *err = NULL;
 	char *file, *ro, *under;
 
-	tree_start(&t, "baddir", 0, 1);
+	itest_tree_start(&t, "baddir", 0, 1);
 	/* an image path that is a file */
 	ck_assert_int_ge(asprintf(&file, "%s/afile", t.dir), 0);
 	close(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
@@ -369,7 +323,7 @@ START_TEST(bad_image_dirs_are_clear_errors)
 	ck_assert_msg(!ckpt_error_log_excerpt(err), "criu's output quoted: %s", ckpt_error_log_excerpt(err));
 	ckpt_error_free(err);
 	err = NULL;
-	assert_tree_runs(&t);
+	itest_assert_tree_runs(&t);
 
 	/* restoring from a directory that does not exist, or holds nothing */
 	ck_assert_int_eq(ckpt_tree_restore(o, NULL, &err), -ENOENT);
@@ -386,18 +340,18 @@ START_TEST(bad_image_dirs_are_clear_errors)
 	free(file);
 	free(ro);
 	free(under);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
 START_TEST(missing_criu_binary_is_a_clear_error)
 {
-	struct tree t;
+	struct itest_tree t;
 	ckpt_opts *o;
 	ckpt_error *err = NULL;
 	int v = 0;
 
-	tree_start(&t, "nocriu", 0, 1);
+	itest_tree_start(&t, "nocriu", 0, 1);
 	o = itest_opts(t.pids[0], t.images);
 	ck_assert_int_eq(ckpt_opts_set_criu_path(o, "/nonexistent/criu"), 0);
 	ck_assert_int_eq(ckpt_tree_dump(o, NULL, &err), -ENOENT);
@@ -408,9 +362,9 @@ START_TEST(missing_criu_binary_is_a_clear_error)
 	ck_assert_int_eq(ckpt_criu_version(o, &v, &err), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(ckpt_error_message(err), "criu binary `no-such-criu` not found in PATH"));
 	ckpt_error_free(err);
-	assert_tree_runs(&t);
+	itest_assert_tree_runs(&t);
 	ckpt_opts_free(o);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 

@@ -9,21 +9,6 @@
 
 #include "itest.h"
 
-/* SIGKILLs a workload's whole tree (its children would outlive the root) and
- * waits until every process of it is gone. */
-static void
-kill_tree(pid_t root)
-{
-	pid_t pids[64];
-	int n = itest_tree(root, pids, 64);
-
-	for (int i = 0; i < n; i++)
-		if (pids[i] > 1)
-			kill(pids[i], SIGKILL);
-	itest_kill(root);
-	ck_assert_msg(itest_wait_all_gone(pids, n, 10000), "the tree of %d did not go away", root);
-}
-
 START_TEST(checkpoint_with_progress_then_restore)
 {
 	char *dir = itest_mkdtemp("ex-progress"), *out, want[64];
@@ -45,7 +30,7 @@ START_TEST(checkpoint_with_progress_then_restore)
 	ck_assert(itest_wait_count(dir, 0, before.last + 5, 10000));
 	ck_assert_int_eq(itest_counter(dir, 0, &after), 0);
 	ck_assert(after.contiguous && after.all_ok);
-	kill_tree(restored);
+	itest_kill_tree(restored);
 	itest_rmdir(dir);
 }
 END_TEST
@@ -70,7 +55,7 @@ START_TEST(post_dump_hook_writes_its_marker)
 	ck_assert_int_eq(itest_run(&out, "test -f %s/img/inventory.img && test -f %s/img/ckpt.json", dir, dir), 0);
 	free(out);
 	ck_assert(itest_state(pid) != 0 && itest_state(pid) != 'T'); /* --leave-running */
-	kill_tree(pid);
+	itest_kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
@@ -93,7 +78,7 @@ START_TEST(post_dump_veto_resumes_the_tree)
 		ck_assert_int_eq(itest_counter(dir, i, &c), 0);
 		ck_assert_msg(itest_wait_count(dir, i, c.last + 5, 10000), "process %d of the tree did not resume", i);
 	}
-	kill_tree(pid);
+	itest_kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST

@@ -21,28 +21,9 @@
 
 #include "itest.h"
 
-#define TREE_MAX 8
-
-struct tree {
-	char *dir;
-	char *images;
-	pid_t pids[TREE_MAX];
-	int n;
-};
-
-static void
-tree_start(struct tree *t, const char *tag, int children, int mem_mib)
-{
-	t->dir = itest_mkdtemp(tag);
-	ck_assert_int_ge(asprintf(&t->images, "%s/images", t->dir), 0);
-	t->pids[0] = itest_start_workload(t->dir, children, mem_mib);
-	t->n = itest_tree(t->pids[0], t->pids, TREE_MAX);
-	ck_assert_int_eq(t->n, children + 1);
-}
-
 /* The workload in a network namespace of its own (criu then locks it). */
 static void
-tree_start_netns(struct tree *t, const char *tag)
+tree_start_netns(struct itest_tree *t, const char *tag)
 {
 	char nc[] = "0", mm[] = "1", tick[] = "20";
 	const char *prog = itest_prog("CKPT_WORKLOAD");
@@ -62,38 +43,6 @@ tree_start_netns(struct tree *t, const char *tag)
 	ck_assert_msg(itest_wait_count(t->dir, 0, 3, 10000), "netns workload did not start");
 	t->pids[0] = pid;
 	t->n = 1;
-}
-
-static void
-tree_stop(struct tree *t)
-{
-	for (int i = t->n - 1; i >= 0; i--)
-		if (itest_state(t->pids[i]))
-			itest_kill(t->pids[i]);
-	free(t->images);
-	itest_rmdir(t->dir);
-}
-
-/*
- * Every process of the tree runs (state S or R, never t/T/Z), its counter
- * advances, has no gap and saw its memory intact.
- */
-static void
-assert_tree_runs_intact(const struct tree *t)
-{
-	struct counter before[TREE_MAX], after;
-
-	for (int i = 0; i < t->n; i++)
-		ck_assert_int_eq(itest_counter(t->dir, i, &before[i]), 0);
-	itest_sleep_ms(300);
-	for (int i = 0; i < t->n; i++) {
-		char st = itest_state(t->pids[i]);
-		ck_assert_msg(st == 'S' || st == 'R', "pid %d is in state %c", t->pids[i], st ? st : '-');
-		ck_assert_int_eq(itest_counter(t->dir, i, &after), 0);
-		ck_assert_msg(after.last > before[i].last, "counter %d stuck at %lu", i, after.last);
-		ck_assert_msg(after.contiguous, "counter %d has a gap or restarted", i);
-		ck_assert_msg(after.all_ok, "counter %d saw corrupted memory", i);
-	}
 }
 
 /* Entries of dir named like a staging directory (".NAME.ckpt-XXXXXX"). */
@@ -189,7 +138,7 @@ inject(const char *script, pid_t pid, int fd, void *data)
 }
 
 static int
-dump_with(const struct tree *t, struct fault *f, unsigned int timeout_ms, bool leave_running, ckpt_error **err)
+dump_with(const struct itest_tree *t, struct fault *f, unsigned int timeout_ms, bool leave_running, ckpt_error **err)
 {
 	ckpt_opts *o = itest_opts(t->pids[0], t->images);
 	int r;
@@ -227,7 +176,7 @@ assert_contains(const ckpt_error *e, const char *text)
 
 /* criu SIGKILLed while it waits for our answer to notification `at`. */
 static void
-kill_at(struct tree *t, const char *at, const char *also)
+kill_at(struct itest_tree *t, const char *at, const char *also)
 {
 	struct fault f = { .at = at, .what = F_KILL };
 	ckpt_error *e = NULL;
@@ -244,28 +193,28 @@ kill_at(struct tree *t, const char *at, const char *also)
 	ck_assert_int_eq(ckpt_error_criu_status(e, &ex, &sig), 1);
 	ck_assert_int_eq(sig, SIGKILL);
 	ckpt_error_free(e);
-	assert_tree_runs_intact(t);
+	itest_assert_tree_runs(t);
 	ck_assert(!path_exists(t->dir, "images"));
 	ck_assert_int_eq(count_staging(t->dir), 0);
 }
 
 START_TEST(criu_killed_at_pre_dump)
 {
-	struct tree t;
+	struct itest_tree t;
 
-	tree_start(&t, "kill-pre", 1, 4);
+	itest_tree_start(&t, "kill-pre", 1, 4);
 	kill_at(&t, "pre-dump", NULL);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
 START_TEST(criu_killed_at_post_dump)
 {
-	struct tree t;
+	struct itest_tree t;
 
-	tree_start(&t, "kill-post", 1, 4);
+	itest_tree_start(&t, "kill-post", 1, 4);
 	kill_at(&t, "post-dump", NULL);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
@@ -281,7 +230,7 @@ have_iptables(void)
 
 START_TEST(criu_killed_at_network_lock)
 {
-	struct tree t;
+	struct itest_tree t;
 	char *out = NULL;
 
 	ck_assert_msg(have_iptables(), "iptables is needed for criu's network lock");
@@ -291,7 +240,7 @@ START_TEST(criu_killed_at_network_lock)
 	itest_run(&out, "nsenter -t %d -n nft list ruleset 2>&1", t.pids[0]);
 	ck_assert_msg(!strstr(out, "chain CRIU"), "CRIU chain left: %s", out);
 	free(out);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
@@ -302,7 +251,7 @@ END_TEST
  */
 START_TEST(criu_killed_after_network_lock)
 {
-	struct tree t;
+	struct itest_tree t;
 	char *out = NULL;
 
 	ck_assert_msg(have_iptables(), "iptables is needed for criu's network lock");
@@ -311,28 +260,28 @@ START_TEST(criu_killed_after_network_lock)
 	itest_run(&out, "nsenter -t %d -n nft list ruleset 2>&1", t.pids[0]);
 	ck_assert_msg(strstr(out, "chain CRIU"), "no CRIU chain left: %s", out);
 	free(out);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
 START_TEST(callback_refuses_post_dump)
 {
-	struct tree t;
+	struct itest_tree t;
 	struct fault f = { .at = "post-dump", .what = F_REFUSE };
 	ckpt_error *e = NULL;
 	char msg[160];
 
-	tree_start(&t, "refuse-post", 1, 4);
+	itest_tree_start(&t, "refuse-post", 1, 4);
 	ck_assert_int_eq(dump_with(&t, &f, 0, false, &e), -EPERM);
 	show("refuse post-dump", e);
 	snprintf(msg, sizeof(msg), "checkpoint pid %d: the post-dump notify callback failed, criu aborted the dump",
 		 t.pids[0]);
 	ck_assert_str_eq(ckpt_error_message(e), msg);
 	ckpt_error_free(e);
-	assert_tree_runs_intact(&t);
+	itest_assert_tree_runs(&t);
 	ck_assert(!path_exists(t.dir, "images"));
 	ck_assert_int_eq(count_staging(t.dir), 0);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
@@ -340,39 +289,39 @@ END_TEST
 START_TEST(cancel_mid_checkpoint)
 {
 	static volatile int flag;
-	struct tree t;
+	struct itest_tree t;
 	struct fault f = { .at = "pre-dump", .what = F_CANCEL, .cancel = &flag };
 	ckpt_error *e = NULL;
 
 	flag = 0;
-	tree_start(&t, "cancel", 1, 4);
+	itest_tree_start(&t, "cancel", 1, 4);
 	ck_assert_int_eq(dump_with(&t, &f, 0, false, &e), -ECANCELED);
 	show("cancel at pre-dump", e);
 	assert_contains(e, "cancelled; criu aborted the DUMP at its `");
 	ckpt_error_free(e);
-	assert_tree_runs_intact(&t);
+	itest_assert_tree_runs(&t);
 	ck_assert(!path_exists(t.dir, "images"));
 	ck_assert_int_eq(count_staging(t.dir), 0);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
 /* The deadline passes while criu works: the same, with -ETIMEDOUT. */
 START_TEST(deadline_mid_checkpoint)
 {
-	struct tree t;
+	struct itest_tree t;
 	struct fault f = { .at = "pre-dump", .what = F_SLEEP, .sleep_ms = 1500 };
 	ckpt_error *e = NULL;
 
-	tree_start(&t, "deadline", 1, 4);
+	itest_tree_start(&t, "deadline", 1, 4);
 	ck_assert_int_eq(dump_with(&t, &f, 1000, false, &e), -ETIMEDOUT);
 	show("deadline during pre-dump", e);
 	assert_contains(e, "the deadline passed; criu aborted the DUMP at its `");
 	ckpt_error_free(e);
-	assert_tree_runs_intact(&t);
+	itest_assert_tree_runs(&t);
 	ck_assert(!path_exists(t.dir, "images"));
 	ck_assert_int_eq(count_staging(t.dir), 0);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
@@ -383,7 +332,7 @@ END_TEST
 START_TEST(cancel_after_post_dump_keeps_checkpoint)
 {
 	static volatile int flag;
-	struct tree t;
+	struct itest_tree t;
 	struct fault f = { .at = "post-dump", .what = F_CANCEL, .cancel = &flag };
 	struct counter at, c;
 	ckpt_opts *o;
@@ -391,7 +340,7 @@ START_TEST(cancel_after_post_dump_keeps_checkpoint)
 	ckpt_error *e = NULL;
 
 	flag = 0;
-	tree_start(&t, "cancel-late", 0, 4);
+	itest_tree_start(&t, "cancel-late", 0, 4);
 	ck_assert_msg(dump_with(&t, &f, 0, false, &e) == 0, "dump: %s", ckpt_error_message(e));
 	ck_assert(f.hit);
 	ck_assert(itest_wait_gone(t.pids[0], 10000));
@@ -407,7 +356,7 @@ START_TEST(cancel_after_post_dump_keeps_checkpoint)
 	ck_assert_int_eq(itest_counter(t.dir, 0, &c), 0);
 	ck_assert(c.contiguous && c.all_ok);
 	ckpt_opts_free(o);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
@@ -427,7 +376,7 @@ images_sum(const char *images)
 
 /* Size of counter file idx of the workload. */
 static off_t
-counter_size(const struct tree *t, int idx)
+counter_size(const struct itest_tree *t, int idx)
 {
 	char *p;
 	struct stat st;
@@ -439,7 +388,7 @@ counter_size(const struct tree *t, int idx)
 }
 
 static void
-truncate_counter(const struct tree *t, int idx, off_t size)
+truncate_counter(const struct itest_tree *t, int idx, off_t size)
 {
 	char *p;
 
@@ -449,7 +398,7 @@ truncate_counter(const struct tree *t, int idx, off_t size)
 }
 
 static void
-restore_tree(struct tree *t)
+restore_tree(struct itest_tree *t)
 {
 	ckpt_opts *o = itest_opts(0, t->images);
 	ckpt_result *res = NULL;
@@ -478,7 +427,7 @@ START_TEST(last_good_checkpoint_survives_failures)
 		{ "post-dump", F_REFUSE }, { "pre-dump", F_KILL },  { "post-dump", F_KILL },
 		{ "pre-dump", F_CANCEL },  { "pre-dump", F_SLEEP },
 	};
-	struct tree t;
+	struct itest_tree t;
 	struct fault f0 = { .at = "none", .what = F_REFUSE };
 	struct counter good, c;
 	ckpt_error *e = NULL;
@@ -486,7 +435,7 @@ START_TEST(last_good_checkpoint_survives_failures)
 	struct stat st0, st;
 	off_t size;
 
-	tree_start(&t, "lastgood", 0, 4);
+	itest_tree_start(&t, "lastgood", 0, 4);
 	ck_assert_msg(dump_with(&t, &f0, 0, false, &e) == 0, "dump: %s", ckpt_error_message(e));
 	ck_assert(itest_wait_gone(t.pids[0], 10000));
 	/* criu checks the size of open files on restore: keep the dumped one */
@@ -509,7 +458,7 @@ START_TEST(last_good_checkpoint_survives_failures)
 		ck_assert_msg(st.st_ino == st0.st_ino, "fault %zu replaced the images dir", i);
 		ck_assert_msg(images_sum(t.images) == sum, "fault %zu changed the checkpoint", i);
 		ck_assert_msg(count_staging(t.dir) == 0, "fault %zu left a staging dir", i);
-		assert_tree_runs_intact(&t);
+		itest_assert_tree_runs(&t);
 	}
 	/* the first checkpoint still restores: stop the tree, bring it back */
 	itest_kill(t.pids[0]);
@@ -520,8 +469,8 @@ START_TEST(last_good_checkpoint_survives_failures)
 	ck_assert_int_eq(itest_counter(t.dir, 0, &c), 0);
 	ck_assert_msg(c.contiguous, "restored counter has a gap");
 	ck_assert_msg(c.all_ok, "restored tree saw corrupted memory");
-	assert_tree_runs_intact(&t);
-	tree_stop(&t);
+	itest_assert_tree_runs(&t);
+	itest_tree_stop(&t);
 }
 END_TEST
 
@@ -536,7 +485,7 @@ static void
 restore_fault(const char *at, int what)
 {
 	struct fault f = { .at = at, .what = what };
-	struct tree t;
+	struct itest_tree t;
 	struct counter good;
 	ckpt_opts *o;
 	ckpt_result *res = NULL;
@@ -545,7 +494,7 @@ restore_fault(const char *at, int what)
 	off_t size, size1;
 	int r;
 
-	tree_start(&t, "rstfault", 1, 4);
+	itest_tree_start(&t, "rstfault", 1, 4);
 	ck_assert_msg(dump_with(&t, &(struct fault){ .at = "none" }, 0, false, &e) == 0, "dump: %s",
 		      ckpt_error_message(e));
 	ck_assert(itest_wait_all_gone(t.pids, t.n, 10000));
@@ -572,7 +521,7 @@ restore_fault(const char *at, int what)
 	} else {
 		fprintf(stderr, "# %s fault after the point of no return: restore succeeded\n", at);
 		ck_assert_int_eq(ckpt_result_pid(res), t.pids[0]);
-		assert_tree_runs_intact(&t);
+		itest_assert_tree_runs(&t);
 		for (int i = t.n - 1; i >= 0; i--)
 			itest_kill(t.pids[i]);
 		ck_assert(itest_wait_all_gone(t.pids, t.n, 10000));
@@ -589,9 +538,9 @@ restore_fault(const char *at, int what)
 	ck_assert_msg(ckpt_tree_restore(o, &res, &e) == 0, "second restore: %s", ckpt_error_message(e));
 	ckpt_result_free(res);
 	ck_assert(itest_wait_count(t.dir, 0, good.last + 3, 10000));
-	assert_tree_runs_intact(&t);
+	itest_assert_tree_runs(&t);
 	ckpt_opts_free(o);
-	tree_stop(&t);
+	itest_tree_stop(&t);
 }
 
 START_TEST(criu_killed_at_pre_restore)

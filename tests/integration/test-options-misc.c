@@ -49,16 +49,6 @@ assert_untouched(const char *dir, pid_t root)
 	}
 }
 
-/* Kills the tree rooted at root, children first. */
-static void
-kill_tree(pid_t root)
-{
-	pid_t pids[4];
-
-	for (int i = itest_tree(root, pids, 4) - 1; i >= 0; i--)
-		itest_kill(pids[i]);
-}
-
 /*
  * soft-dirty tracking is off in this kernel, so criu's pre-dump would hit
  * an internal BUG: ckpt asks criu first (FEATURE_CHECK mem_track) and
@@ -95,7 +85,7 @@ START_TEST(pre_dump_is_refused_without_memory_tracking)
 	ckpt_opts_free(o);
 	free(path);
 	assert_untouched(dir, pid);
-	kill_tree(pid);
+	itest_kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST

@@ -22,31 +22,6 @@ at(yajl_val v, const char *a, const char *b, const char *c)
 	return yajl_tree_get(v, path, yajl_t_any);
 }
 
-static yajl_val
-parse_json(const char *text)
-{
-	char errbuf[256];
-	yajl_val v = yajl_tree_parse(text, errbuf, sizeof(errbuf));
-
-	ck_assert_msg(v != NULL, "not JSON (%s): %s", errbuf, text);
-	return v;
-}
-
-/* SIGKILLs a workload's whole tree (its children would outlive the root) and
- * waits until every process of it is gone. */
-static void
-kill_tree(pid_t root)
-{
-	pid_t pids[64];
-	int n = itest_tree(root, pids, 64);
-
-	for (int i = 0; i < n; i++)
-		if (pids[i] > 1)
-			kill(pids[i], SIGKILL);
-	itest_kill(root);
-	ck_assert_msg(itest_wait_all_gone(pids, n, 10000), "the tree of %d did not go away", root);
-}
-
 /* Runs a command on a new pseudo-terminal; its output (as the terminal showed it) into *out. */
 static int
 run_on_tty(char **out, const char *cmd)
@@ -90,7 +65,7 @@ START_TEST(progress_on_a_terminal_only)
 			 0);
 	ck_assert_int_eq(run_on_tty(&out, cmd), 0);
 	ck_assert_msg(!strstr(out, "freezing") && !strstr(out, "downtime") && !strchr(out, '\033'), "%s", out);
-	yajl_tree_free(parse_json(out));
+	yajl_tree_free(itest_parse_json(out));
 	free(out);
 	free(cmd);
 	ck_assert_int_ge(asprintf(&cmd, "%s checkpoint --pid %d --image-path %s/quiet --leave-running -q",
@@ -100,7 +75,7 @@ START_TEST(progress_on_a_terminal_only)
 	ck_assert_msg(out[strspn(out, "\r\n")] == '\0', "--quiet printed: %s", out);
 	free(out);
 	free(cmd);
-	kill_tree(pid);
+	itest_kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
@@ -151,7 +126,7 @@ START_TEST(progress_clock_ticks_during_the_dump)
 	ck_assert_msg(strstr(out, ", downtime "), "no downtime in the summary: %s", out);
 	free(out);
 	free(cmd);
-	kill_tree(pid);
+	itest_kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
@@ -176,7 +151,7 @@ START_TEST(restore_progress_on_a_terminal)
 	free(out);
 	free(cmd);
 	ck_assert_int_eq(itest_state(pid) != 0, 1);
-	kill_tree(pid);
+	itest_kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
@@ -191,7 +166,7 @@ check_json_log(const char *path, bool *saw_error, bool *saw_debug, bool *saw_sta
 
 	ck_assert_msg(f != NULL, "no log at %s", path);
 	while (fgets(line, sizeof(line), f)) {
-		yajl_val v = parse_json(line);
+		yajl_val v = itest_parse_json(line);
 		const char *level = YAJL_GET_STRING(at(v, "level", NULL, NULL));
 		const char *msg = YAJL_GET_STRING(at(v, "msg", NULL, NULL));
 
@@ -234,7 +209,7 @@ START_TEST(json_log_lines_parse)
 	ck_assert_int_ge(check_json_log(log, &saw_error, &saw_debug, &saw_start), 8);
 	ck_assert_msg(saw_error && saw_debug && saw_start, "error %d debug %d start %d", saw_error, saw_debug,
 		      saw_start);
-	kill_tree(pid);
+	itest_kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
@@ -260,7 +235,7 @@ START_TEST(inspect_a_real_checkpoint)
 	free(out);
 
 	ck_assert_int_eq(itest_run(&out, "%s inspect --json %s/img", itest_prog("CKPT_BIN"), dir), 0);
-	v = parse_json(out);
+	v = itest_parse_json(out);
 	tree = at(v, "manifest", "tree", NULL);
 	ck_assert(YAJL_IS_ARRAY(tree));
 	ck_assert_uint_eq(YAJL_GET_ARRAY(tree)->len, 3);
@@ -283,7 +258,7 @@ START_TEST(inspect_a_real_checkpoint)
 		1);
 	ck_assert_msg(strstr(out, "is incomplete"), "%s", out);
 	free(out);
-	kill_tree(pid);
+	itest_kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
@@ -324,9 +299,9 @@ START_TEST(inspect_finds_missing_and_short_images)
 	ck_assert_int_eq(itest_run(&out, "%s inspect --json %s/copy", itest_prog("CKPT_BIN"), dir), 1);
 	ck_assert_msg(strstr(out, "\"status\":\"damaged\"") && strstr(out, "\"name\":\"pages-1.img\",\"bytes\":4096"),
 		      "%s", out);
-	yajl_tree_free(parse_json(out));
+	yajl_tree_free(itest_parse_json(out));
 	free(out);
-	kill_tree(pid);
+	itest_kill_tree(pid);
 	itest_rmdir(dir);
 }
 END_TEST
