@@ -41,7 +41,8 @@ main_help(void)
 	       "  -v, --version            print ckpt's version\n"
 	       "\n"
 	       "Run 'ckpt COMMAND --help' for a command's options.\n"
-	       "Exit status: 0 success, 1 failure, 2 usage error.\n");
+	       "Exit status: 0 success, 1 failure, 2 usage error or bad input (a pid, path or id\n"
+	       "refused before anything ran).\n");
 }
 
 static int
