@@ -24,16 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-common.h"
+
 extern char **environ;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int
 setup_stdio(posix_spawn_file_actions_t *fa, const char *log)
